@@ -1,0 +1,132 @@
+from rest_framework import serializers
+
+from workflows.models import NodeRun, Run, RunEvent, Workflow, WorkflowVersion
+
+
+class StrictSerializer(serializers.Serializer):
+    """Refuses fields it does not know, so a typo is an error, not a silent no-op."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: ["Unknown field."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class SpecField(serializers.JSONField):
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            raise serializers.ValidationError("Must be a JSON object (a workflow spec).")
+        return data
+
+
+class WorkflowSerializer(serializers.ModelSerializer):
+    owner = serializers.CharField(source="owner.get_username", read_only=True)
+    version = serializers.IntegerField(source="active_version.number", read_only=True)
+
+    class Meta:
+        model = Workflow
+        fields = ["id", "name", "description", "owner", "version", "created_at", "updated_at"]
+
+
+class WorkflowDetailSerializer(WorkflowSerializer):
+    spec = serializers.JSONField(source="active_version.spec", read_only=True)
+
+    class Meta(WorkflowSerializer.Meta):
+        fields = [*WorkflowSerializer.Meta.fields, "spec"]
+
+
+class WorkflowCreateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    spec = SpecField(required=False)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                    default="")
+
+
+class WorkflowUpdateSerializer(StrictSerializer):
+    name = serializers.CharField(max_length=200, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+    spec = SpecField(required=False)
+    base_version = serializers.IntegerField(required=False, min_value=0)
+    message = serializers.CharField(required=False, allow_blank=True, max_length=500,
+                                    default="")
+
+    def validate(self, attrs):
+        if "spec" in attrs and "base_version" not in attrs:
+            raise serializers.ValidationError(
+                {"base_version": ["Required with spec: the version you edited."]}
+            )
+        return attrs
+
+
+class SpecCheckSerializer(StrictSerializer):
+    spec = serializers.JSONField()
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    author = serializers.CharField(source="author.get_username", read_only=True,
+                                   default=None)
+
+    class Meta:
+        model = WorkflowVersion
+        fields = ["number", "checksum", "format", "author", "message", "created_at"]
+
+
+class VersionDetailSerializer(VersionSerializer):
+    class Meta(VersionSerializer.Meta):
+        fields = [*VersionSerializer.Meta.fields, "spec"]
+
+
+class RunStartSerializer(StrictSerializer):
+    inputs = serializers.DictField(required=False, default=dict)
+
+
+class NodeRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = NodeRun
+        fields = ["node_id", "status", "attempt", "started_at", "finished_at", "error",
+                  "output"]
+
+
+class RunSerializer(serializers.ModelSerializer):
+    version = serializers.IntegerField(source="version.number", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = ["id", "workflow", "version", "status", "substatus", "inputs", "error",
+                  "created_at", "started_at", "finished_at"]
+
+
+class RunDetailSerializer(RunSerializer):
+    nodes = NodeRunSerializer(source="node_runs", many=True, read_only=True)
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "nodes"]
+
+
+class RunEventSerializer(serializers.ModelSerializer):
+    """One event, the same in the REST answer and on the websocket."""
+
+    run_id = serializers.IntegerField()
+
+    class Meta:
+        model = RunEvent
+        fields = ["seq", "type", "run_id", "node_id", "status", "substatus", "at", "level",
+                  "message"]
+
+
+class NodeTypeSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    version = serializers.IntegerField()
+    name = serializers.CharField()
+    category = serializers.CharField()
+    description = serializers.CharField()
+    config_schema = serializers.JSONField()
+    ports = serializers.SerializerMethodField()
+
+    def get_ports(self, node_type) -> dict:
+        return {"inputs": list(node_type.inputs), "outputs": list(node_type.outputs)}

@@ -1,0 +1,128 @@
+"""Thin HTTP interfaces over the services and selectors."""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from workflows import selectors
+from workflows.api import serializers as s
+from workflows.nodes.registry import node_types
+from workflows.services import runs as run_services
+from workflows.services import workflows as workflow_services
+from workflows.spec.validation import validate_spec
+
+
+class NodeTypeList(APIView):
+    @extend_schema(responses=s.NodeTypeSerializer(many=True))
+    def get(self, request):
+        types = sorted(node_types().values(), key=lambda t: (t.category, t.name))
+        return Response(s.NodeTypeSerializer(types, many=True).data)
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class WorkflowViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = s.WorkflowSerializer
+
+    def get_queryset(self):
+        return selectors.workflows_visible_to(self.request.user)
+
+    def get_serializer_class(self):
+        return s.WorkflowSerializer if self.action == "list" else s.WorkflowDetailSerializer
+
+    @extend_schema(request=s.WorkflowCreateSerializer, responses={201: s.WorkflowDetailSerializer})
+    def create(self, request):
+        workflow = workflow_services.workflow_create(
+            owner=request.user, **_valid(s.WorkflowCreateSerializer, request)
+        )
+        return Response(s.WorkflowDetailSerializer(workflow).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.WorkflowUpdateSerializer, responses=s.WorkflowDetailSerializer)
+    def partial_update(self, request, pk=None):
+        workflow = workflow_services.workflow_update(
+            workflow=self.get_object(), user=request.user,
+            **_valid(s.WorkflowUpdateSerializer, request),
+        )
+        return Response(s.WorkflowDetailSerializer(workflow).data)
+
+    def destroy(self, request, pk=None):
+        workflow_services.workflow_delete(workflow=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(responses=s.VersionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def versions(self, request, pk=None):
+        versions = self.get_object().versions.select_related("author")
+        return Response(s.VersionSerializer(versions, many=True).data)
+
+    @extend_schema(responses=s.VersionDetailSerializer)
+    @action(detail=True, methods=["get"], url_path=r"versions/(?P<number>\d+)")
+    def version(self, request, pk=None, number=None):
+        version = get_object_or_404(self.get_object().versions, number=number)
+        return Response(s.VersionDetailSerializer(version).data)
+
+    @extend_schema(request=s.SpecCheckSerializer)
+    @action(detail=False, methods=["post"])
+    def validate(self, request):
+        errors = validate_spec(_valid(s.SpecCheckSerializer, request)["spec"])
+        return Response({"valid": not errors, "errors": [e.as_dict() for e in errors]})
+
+    @extend_schema(request=s.RunStartSerializer, responses={201: s.RunDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def runs(self, request, pk=None):
+        run = run_services.run_start(
+            workflow=self.get_object(), user=request.user,
+            **_valid(s.RunStartSerializer, request),
+        )
+        return Response(s.RunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("workflow", int, description="only runs of this workflow"),
+    OpenApiParameter("status", str, description="only runs with this status"),
+])
+class RunViewSet(viewsets.ReadOnlyModelViewSet):
+    def get_queryset(self):
+        workflow = self.request.query_params.get("workflow")
+        return selectors.run_list(
+            user=self.request.user,
+            workflow_id=_int_param("workflow", workflow) if workflow else None,
+            status=self.request.query_params.get("status"),
+        )
+
+    def get_serializer_class(self):
+        return s.RunSerializer if self.action == "list" else s.RunDetailSerializer
+
+    @extend_schema(request=None, responses=s.RunDetailSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        run = run_services.run_cancel(run=self.get_object())
+        return Response(s.RunDetailSerializer(run).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("after", int, description="only events after this seq")],
+        responses=s.RunEventSerializer(many=True),
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request, pk=None):
+        after = _int_param("after", request.query_params.get("after", "0"))
+        events = self.get_object().events.filter(seq__gt=after)
+        return Response({"results": s.RunEventSerializer(events, many=True).data})
+
+
+def _int_param(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValidationError({name: ["Must be an integer."]}) from None

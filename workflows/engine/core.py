@@ -1,0 +1,226 @@
+"""The pure planner: given the graph and node states, which nodes move next.
+
+No Django and no I/O here, so every rule is testable on plain data.
+Trigger rules follow Airflow's `trigger_rule_dep.py`: a rule that can no longer
+be met resolves the node to `skipped` or `upstream_failed` as soon as that is
+certain, and a node becomes ready when its rule is met.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from workflows.engine.states import NodeStatus
+
+START_TYPE = "core.start"
+DEFAULT_PORT = "out"
+DEFAULT_TRIGGER_RULE = "all_success"
+TRIGGER_RULES = (
+    "all_success",
+    "all_failed",
+    "all_done",
+    "one_success",
+    "one_failed",
+    "one_done",
+    "none_failed",
+    "none_failed_min_one_success",
+    "none_skipped",
+    "always",
+)
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str
+    target: str
+    source_port: str = DEFAULT_PORT
+
+
+@dataclass(frozen=True)
+class Graph:
+    nodes: tuple[str, ...]
+    start: str | None
+    trigger_rules: Mapping[str, str]
+    upstream: Mapping[str, tuple[Edge, ...]]
+
+    @classmethod
+    def from_spec(
+        cls, spec: dict, type_trigger_rules: Mapping[str, str] | None = None
+    ) -> "Graph":
+        """Build from a spec; `type_trigger_rules` gives node types' own default rule."""
+        type_rules = type_trigger_rules or {}
+        nodes = tuple(node["id"] for node in spec.get("nodes", []))
+        upstream: dict[str, list[Edge]] = {node_id: [] for node_id in nodes}
+        for raw in spec.get("edges", []):
+            edge = Edge(raw["source"], raw["target"], raw.get("source_port") or DEFAULT_PORT)
+            upstream.setdefault(edge.target, []).append(edge)
+        return cls(
+            nodes=nodes,
+            start=next(
+                (n["id"] for n in spec.get("nodes", []) if n.get("type") == START_TYPE),
+                None,
+            ),
+            trigger_rules={
+                n["id"]: n.get("trigger_rule")
+                or type_rules.get(n.get("type", "").partition("@")[0], DEFAULT_TRIGGER_RULE)
+                for n in spec.get("nodes", [])
+            },
+            upstream={key: tuple(edges) for key, edges in upstream.items()},
+        )
+
+    def find_cycle(self) -> list[str] | None:
+        """Return the nodes of one cycle in edge order, or None if acyclic."""
+        downstream: dict[str, list[str]] = {node: [] for node in self.nodes}
+        for target, edges in self.upstream.items():
+            for edge in edges:
+                downstream.setdefault(edge.source, []).append(target)
+        visiting: list[str] = []
+        state: dict[str, int] = {}  # 1 on the current path, 2 finished
+
+        def visit(node: str) -> list[str] | None:
+            state[node] = 1
+            visiting.append(node)
+            for nxt in downstream.get(node, ()):
+                if state.get(nxt) == 1:
+                    return visiting[visiting.index(nxt) :]
+                if nxt not in state and (cycle := visit(nxt)):
+                    return cycle
+            visiting.pop()
+            state[node] = 2
+            return None
+
+        for node in self.nodes:
+            if node not in state and (cycle := visit(node)):
+                return cycle
+        return None
+
+
+@dataclass(frozen=True)
+class Plan:
+    ready: tuple[str, ...] = ()
+    skipped: tuple[str, ...] = ()
+    upstream_failed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.ready or self.skipped or self.upstream_failed)
+
+
+@dataclass
+class _Counts:
+    upstream: int = 0
+    success: int = 0
+    skipped: int = 0
+    failed: int = 0
+    upstream_failed: int = 0
+    done: int = field(init=False, default=0)
+
+
+_EDGE_OUTCOME = {
+    NodeStatus.SKIPPED: "skipped",
+    NodeStatus.FAILED: "failed",
+    NodeStatus.CANCELLED: "failed",
+    NodeStatus.UPSTREAM_FAILED: "upstream_failed",
+}
+
+
+def plan(
+    graph: Graph,
+    statuses: Mapping[str, str],
+    chosen_ports: Mapping[str, frozenset[str]],
+) -> Plan:
+    """Decide every pending node whose outcome is now certain.
+
+    `chosen_ports` holds, for each succeeded node, the output ports it sent
+    data out of; an edge from a port that was not chosen counts as skipped,
+    which is how the untaken side of a condition is skipped.
+    """
+    ready, skipped, upstream_failed = [], [], []
+    for node in graph.nodes:
+        if statuses.get(node, NodeStatus.PENDING) != NodeStatus.PENDING:
+            continue
+        edges = graph.upstream.get(node, ())
+        if not edges:
+            # Only the start node begins a run; a node nobody connected is not run.
+            (ready if node == graph.start else skipped).append(node)
+            continue
+        counts = _count(edges, statuses, chosen_ports)
+        decision = _decide(graph.trigger_rules.get(node, DEFAULT_TRIGGER_RULE), counts)
+        if decision is NodeStatus.RUNNING:
+            ready.append(node)
+        elif decision is NodeStatus.SKIPPED:
+            skipped.append(node)
+        elif decision is NodeStatus.UPSTREAM_FAILED:
+            upstream_failed.append(node)
+    return Plan(tuple(ready), tuple(skipped), tuple(upstream_failed))
+
+
+def _count(edges, statuses, chosen_ports) -> _Counts:
+    counts = _Counts(upstream=len(edges))
+    for edge in edges:
+        status = statuses.get(edge.source, NodeStatus.PENDING)
+        if status == NodeStatus.SUCCEEDED:
+            taken = edge.source_port in chosen_ports.get(edge.source, ())
+            outcome = "success" if taken else "skipped"
+        else:
+            outcome = _EDGE_OUTCOME.get(status)
+        if outcome:
+            setattr(counts, outcome, getattr(counts, outcome) + 1)
+            counts.done += 1
+    return counts
+
+
+def _decide(rule: str, c: _Counts) -> NodeStatus | None:
+    """RUNNING when the rule is met, a final state when it never can be, else None."""
+    all_done = c.done == c.upstream
+    failures = c.failed + c.upstream_failed
+    match rule:
+        case "always":
+            return NodeStatus.RUNNING
+        case "all_success":
+            if failures:
+                return NodeStatus.UPSTREAM_FAILED
+            if c.skipped:
+                return NodeStatus.SKIPPED
+            return NodeStatus.RUNNING if c.success == c.upstream else None
+        case "all_failed":
+            if c.success or c.skipped:
+                return NodeStatus.SKIPPED
+            return NodeStatus.RUNNING if failures == c.upstream else None
+        case "all_done":
+            return NodeStatus.RUNNING if all_done else None
+        case "one_success":
+            if c.success:
+                return NodeStatus.RUNNING
+            if all_done:
+                return (
+                    NodeStatus.SKIPPED
+                    if c.skipped == c.upstream
+                    else NodeStatus.UPSTREAM_FAILED
+                )
+            return None
+        case "one_failed":
+            if failures:
+                return NodeStatus.RUNNING
+            return NodeStatus.SKIPPED if all_done else None
+        case "one_done":
+            if c.success or c.failed:
+                return NodeStatus.RUNNING
+            return NodeStatus.SKIPPED if all_done else None
+        case "none_failed":
+            if failures:
+                return NodeStatus.UPSTREAM_FAILED
+            return NodeStatus.RUNNING if all_done else None
+        case "none_failed_min_one_success":
+            if failures:
+                return NodeStatus.UPSTREAM_FAILED
+            if all_done:
+                return (
+                    NodeStatus.SKIPPED
+                    if c.skipped == c.upstream
+                    else NodeStatus.RUNNING
+                )
+            return None
+        case "none_skipped":
+            if c.skipped:
+                return NodeStatus.SKIPPED
+            return NodeStatus.RUNNING if all_done else None
+    raise ValueError(f"unknown trigger rule {rule!r}")

@@ -1,0 +1,136 @@
+"""Persisted transitions of runs and nodes.
+
+Every write goes through `apply`, one short transaction that locks the run
+row, so concurrent writers queue on the lock and the event `seq` stays
+gap-free. Each transition is checked against the table in `states`.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from workflows.engine.core import Graph
+from workflows.engine.states import (
+    NodeStatus,
+    RunStatus,
+    check_node_transition,
+    check_run_transition,
+)
+from workflows.events import append_event
+from workflows.models import NodeRun, Run, RunEvent
+from workflows.nodes.registry import node_types
+from workflows.spec.validation import validate_spec
+
+Operation = tuple[Callable[..., Any], tuple]
+
+
+@dataclass
+class RunState:
+    """What the executor needs in memory to drive a run."""
+
+    run_id: int
+    spec: dict
+    graph: Graph
+    inputs: dict
+    variables: dict
+    started_at: str
+    statuses: dict[str, str]
+    ports: dict[str, frozenset[str]] = field(default_factory=dict)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+def apply(run_id: int, operations: Sequence[Operation]) -> list[Any]:
+    """Run each `fn(run, *args)` in one transaction holding the run's row lock."""
+    with transaction.atomic():
+        run = Run.objects.select_for_update().get(pk=run_id)
+        seq_before = run.last_seq
+        results = [fn(run, *args) for fn, args in operations]
+        if run.last_seq != seq_before:
+            Run.objects.filter(pk=run.pk).update(last_seq=run.last_seq)
+        return results
+
+
+def begin(run: Run) -> RunState | None:
+    """Mark the run running, or failed when its spec can no longer run here."""
+    spec = run.version.spec
+    if errors := validate_spec(spec):
+        problems = "; ".join(error.message for error in errors)
+        set_run_status(run, RunStatus.FAILED, substatus="error", error=problems)
+        return None
+    set_run_status(run, RunStatus.RUNNING)
+    rules = {name: t.default_trigger_rule for name, t in node_types().items()}
+    return RunState(
+        run_id=run.pk,
+        spec=spec,
+        graph=Graph.from_spec(spec, rules),
+        inputs=run.inputs,
+        variables=run.context.get("vars", {}),
+        started_at=run.started_at.isoformat(),
+        statuses=dict(run.node_runs.values_list("node_id", "status")),
+    )
+
+
+def set_run_status(run: Run, status: RunStatus, *, substatus: str = "", error: str = ""):
+    check_run_transition(run.status, status)
+    now = timezone.now()
+    run.status, run.substatus = status, substatus
+    if error:
+        run.error = error
+    if status == RunStatus.RUNNING:
+        run.started_at = now
+    elif status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED):
+        run.finished_at = now
+    run.save(update_fields=["status", "substatus", "error", "started_at", "finished_at"])
+    append_event(run, type=RunEvent.Type.RUN_STATUS, status=status, substatus=substatus,
+                 message=error)
+
+
+def set_node_status(
+    run: Run,
+    node_id: str,
+    status: NodeStatus,
+    *,
+    output: Any = None,
+    ports: Sequence[str] = (),
+    error: str = "",
+    variables: dict | None = None,
+):
+    """Record a node's new status; with `variables`, also the run's context (a savepoint)."""
+    node_run = NodeRun.objects.get(run=run, node_id=node_id)
+    check_node_transition(node_run.status, status)
+    now = timezone.now()
+    node_run.status = status
+    if status == NodeStatus.RUNNING:
+        node_run.attempt += 1
+        node_run.started_at = now
+    else:
+        node_run.finished_at = now
+        node_run.output, node_run.ports, node_run.error = output, list(ports), error
+    node_run.save()
+    if variables is not None:
+        run.context = {**run.context, "vars": variables}
+        run.save(update_fields=["context"])
+    append_event(run, type=RunEvent.Type.NODE_STATUS, node_id=node_id, status=status,
+                 message=error)
+
+
+def resolve_nodes(run: Run, node_ids: Sequence[str], status: NodeStatus):
+    for node_id in node_ids:
+        set_node_status(run, node_id, status)
+
+
+def log(run: Run, node_id: str, level: str, message: str):
+    append_event(run, type=RunEvent.Type.LOG, node_id=node_id, level=level, message=message)
+
+
+def cancel(run: Run):
+    """Cancel every node that has not finished, then the run."""
+    if run.is_finished:
+        return
+    unfinished = run.node_runs.filter(status__in=[NodeStatus.PENDING, NodeStatus.RUNNING])
+    for node_id in unfinished.values_list("node_id", flat=True):
+        set_node_status(run, node_id, NodeStatus.CANCELLED, error="cancelled")
+    set_run_status(run, RunStatus.CANCELLED, substatus="by_user")

@@ -1,0 +1,5 @@
+from workflows.models.runs import NodeRun, Run, RunEvent
+from workflows.models.templates import Template
+from workflows.models.workflows import Workflow, WorkflowVersion
+
+__all__ = ["NodeRun", "Run", "RunEvent", "Template", "Workflow", "WorkflowVersion"]

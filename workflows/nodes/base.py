@@ -1,0 +1,83 @@
+"""The plugin API: a node type is a subclass of NodeType."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+LEVELS = ("debug", "info", "warning", "error")
+
+
+class NodeError(Exception):
+    """A failure a node reports on purpose; its message is shown to the user."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a node returns when it chooses which output ports carry its output."""
+
+    output: Any
+    ports: tuple[str, ...]
+
+
+class NodeContext:
+    """What a running node can see and do."""
+
+    def __init__(
+        self,
+        *,
+        run_id: int,
+        node_id: str,
+        config: dict,
+        names: dict[str, Any],
+        log: Callable[[str, str], None],
+        set_variable: Callable[[str, Any], None],
+    ):
+        self.run_id = run_id
+        self.node_id = node_id
+        self.config = config
+        self.names = names
+        self._log = log
+        self._set_variable = set_variable
+
+    @property
+    def inputs(self) -> dict:
+        return self.names["inputs"]
+
+    @property
+    def vars(self) -> dict:
+        return self.names["vars"]
+
+    def log(self, message: str, level: str = "info") -> None:
+        if level not in LEVELS:
+            raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+        self._log(level, str(message))
+
+    def set_variable(self, name: str, value: Any) -> None:
+        self._set_variable(name, value)
+
+
+class NodeType:
+    type: ClassVar[str]
+    name: ClassVar[str]
+    category: ClassVar[str]
+    version: ClassVar[int] = 1
+    description: ClassVar[str] = ""
+    config_schema: ClassVar[dict] = {
+        "type": "object",
+        "properties": {},
+        "additionalProperties": False,
+    }
+    inputs: ClassVar[tuple[str, ...]] = ("in",)
+    outputs: ClassVar[tuple[str, ...]] = ("out",)
+    default_trigger_rule: ClassVar[str] = "all_success"
+    # Config fields holding bare expressions, evaluated by the node itself
+    # instead of being rendered as templates before it runs.
+    expression_fields: ClassVar[tuple[str, ...]] = ()
+
+    def execute(self, ctx: NodeContext) -> Any | Awaitable[Any]:
+        """Do the work; return the output, or an Outcome choosing ports.
+
+        May be a coroutine function: it then runs on the executor's event loop
+        and must not block; a plain function runs in a worker thread.
+        """
+        raise NotImplementedError(f"{type(self).__name__} must define execute()")

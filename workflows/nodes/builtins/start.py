@@ -1,0 +1,12 @@
+from workflows.nodes.base import NodeType
+
+
+class Start(NodeType):
+    type = "core.start"
+    name = "Start"
+    category = "Core"
+    description = "Where every run begins; its output is the run's inputs."
+    inputs = ()
+
+    def execute(self, ctx):
+        return ctx.inputs

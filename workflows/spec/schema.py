@@ -1,0 +1,91 @@
+"""The JSON Schema of the workflow definition format.
+
+It admits only the fields the engine honours, so a field that would be
+silently ignored is refused by name instead.
+"""
+
+from workflows.engine.core import TRIGGER_RULES
+from workflows.spec.types import TYPES
+
+CURRENT_FORMAT = 1
+NODE_ID_PATTERN = "^[a-z0-9_-]{1,64}$"
+NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]{0,63}$"
+
+_value_declaration = {
+    "type": "object",
+    "properties": {
+        "type": {"enum": list(TYPES)},
+        "default": {},
+        "description": {"type": "string"},
+    },
+    "required": ["type"],
+    "additionalProperties": False,
+}
+
+SPEC_SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "format": {"const": CURRENT_FORMAT},
+        "inputs": {
+            "type": "object",
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": {
+                **_value_declaration,
+                "properties": {
+                    **_value_declaration["properties"],
+                    "required": {"type": "boolean"},
+                },
+            },
+        },
+        "variables": {
+            "type": "object",
+            "propertyNames": {"pattern": NAME_PATTERN},
+            "additionalProperties": _value_declaration,
+        },
+        "settings": {
+            "type": "object",
+            "properties": {
+                "max_parallel": {"type": "integer", "minimum": 1, "maximum": 256},
+            },
+            "additionalProperties": False,
+        },
+        "nodes": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string", "pattern": NODE_ID_PATTERN},
+                    "type": {"type": "string", "pattern": r"^[a-z0-9_.]+(@\d+)?$"},
+                    "name": {"type": "string", "maxLength": 200},
+                    "position": {
+                        "type": "object",
+                        "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
+                        "required": ["x", "y"],
+                        "additionalProperties": False,
+                    },
+                    "config": {"type": "object"},
+                    "timeout_s": {"type": "number", "exclusiveMinimum": 0},
+                    "trigger_rule": {"enum": list(TRIGGER_RULES)},
+                },
+                "required": ["id", "type"],
+                "additionalProperties": False,
+            },
+        },
+        "edges": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "source": {"type": "string"},
+                    "target": {"type": "string"},
+                    "source_port": {"type": "string"},
+                },
+                "required": ["source", "target"],
+                "additionalProperties": False,
+            },
+        },
+    },
+    "required": ["format", "nodes", "edges"],
+    "additionalProperties": False,
+}

@@ -1,0 +1,204 @@
+"""Check a spec completely before anything stores or runs it."""
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from workflows import expressions
+from workflows.engine.core import DEFAULT_PORT, START_TYPE, Graph
+from workflows.nodes.registry import UnknownNodeType, resolve
+from workflows.spec.schema import CURRENT_FORMAT, SPEC_SCHEMA
+from workflows.spec.types import ConversionError, convert
+
+_spec_validator = Draft202012Validator(SPEC_SCHEMA)
+
+
+@dataclass(frozen=True)
+class SpecError:
+    code: str
+    message: str
+    node: str | None = None
+    field: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def validate_spec(spec: Any) -> list[SpecError]:
+    """Every problem with the spec, each naming its node and field; [] when valid."""
+    if not isinstance(spec, dict):
+        return [SpecError("invalid_type", "The spec must be a JSON object.", field="spec")]
+    if errors := _check_format(spec):
+        return errors
+    if errors := _check_schema(spec):
+        return errors
+    errors = _check_nodes(spec)
+    errors += _check_declarations(spec)
+    if not errors:
+        errors += _check_edges(spec)
+    if not errors:
+        errors += _check_cycle(spec)
+    return errors
+
+
+def _check_format(spec: dict) -> list[SpecError]:
+    fmt = spec.get("format")
+    if not isinstance(fmt, int) or isinstance(fmt, bool):
+        return [SpecError("invalid_format", "format must be an integer.", field="format")]
+    if fmt > CURRENT_FORMAT:
+        return [
+            SpecError(
+                "unsupported_format",
+                f"format {fmt} is newer than this server understands "
+                f"(up to {CURRENT_FORMAT}).",
+                field="format",
+            )
+        ]
+    return []
+
+
+def _check_schema(spec: dict) -> list[SpecError]:
+    errors = []
+    for error in sorted(_spec_validator.iter_errors(spec), key=lambda e: list(e.path)):
+        path = list(error.path)
+        node = None
+        if len(path) >= 2 and path[0] == "nodes" and isinstance(path[1], int):
+            raw = spec["nodes"][path[1]]
+            node = raw.get("id") if isinstance(raw, dict) else None
+        message = error.message
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            known = error.schema.get("properties", {})
+            extra = sorted(key for key in error.instance if key not in known)
+            if extra and known:
+                path.append(extra[0])
+                message = f"Unknown field {extra[0]!r}."
+        elif error.validator == "required" and isinstance(error.instance, dict):
+            missing = [key for key in error.validator_value if key not in error.instance]
+            if missing:
+                path.append(missing[0])
+                message = f"{missing[0]!r} is required."
+        errors.append(SpecError("schema", message, node=node, field=_field(path)))
+    return errors
+
+
+def _check_nodes(spec: dict) -> list[SpecError]:
+    errors = []
+    nodes = spec["nodes"]
+    for node_id, count in Counter(node["id"] for node in nodes).items():
+        if count > 1:
+            errors.append(
+                SpecError("duplicate_id", f"Node id {node_id!r} is used {count} times.",
+                          node=node_id, field="id")
+            )
+    starts = [node["id"] for node in nodes if node["type"].partition("@")[0] == START_TYPE]
+    if not starts:
+        errors.append(SpecError("missing_start", "The workflow needs a core.start node.",
+                                field="nodes"))
+    for extra in starts[1:]:
+        errors.append(
+            SpecError("multiple_start", "A workflow has exactly one core.start node.",
+                      node=extra, field="type")
+        )
+    for node in nodes:
+        errors += _check_node(node)
+    return errors
+
+
+def _check_node(node: dict) -> list[SpecError]:
+    try:
+        node_type = resolve(node["type"])
+    except UnknownNodeType as exc:
+        return [SpecError("unknown_node_type", f"Node {node['id']!r}: {exc}.",
+                          node=node["id"], field="type")]
+    config = node.get("config", {})
+    errors = [
+        SpecError("invalid_config", f"Node {node['id']!r}: {error.message}.",
+                  node=node["id"], field=_field(["config", *error.path]))
+        for error in Draft202012Validator(node_type.config_schema).iter_errors(config)
+    ]
+    for path, text in _strings(config):
+        try:
+            is_expression = len(path) == 1 and path[0] in node_type.expression_fields
+            expressions.check(text, expression=is_expression)
+        except expressions.ExpressionError as exc:
+            errors.append(
+                SpecError("invalid_expression", f"Node {node['id']!r}: {exc}.",
+                          node=node["id"], field=_field(["config", *path]))
+            )
+    return errors
+
+
+def _check_declarations(spec: dict) -> list[SpecError]:
+    errors = []
+    for section in ("inputs", "variables"):
+        for name, declaration in spec.get(section, {}).items():
+            if "default" not in declaration or declaration["default"] is None:
+                continue
+            try:
+                convert(declaration["default"], declaration["type"])
+            except ConversionError as exc:
+                errors.append(SpecError("invalid_default", f"{section}.{name}: {exc}.",
+                                        field=f"{section}.{name}.default"))
+    return errors
+
+
+def _check_edges(spec: dict) -> list[SpecError]:
+    errors = []
+    types = {node["id"]: resolve(node["type"]) for node in spec["nodes"]}
+    seen = set()
+    for index, edge in enumerate(spec["edges"]):
+        where = f"edges[{index}]"
+        source, target = edge["source"], edge["target"]
+        port = edge.get("source_port") or DEFAULT_PORT
+        if source not in types:
+            errors.append(SpecError("unknown_node", f"Edge {index} starts at unknown node "
+                                    f"{source!r}.", field=f"{where}.source"))
+            continue
+        if target not in types:
+            errors.append(SpecError("unknown_node", f"Edge {index} ends at unknown node "
+                                    f"{target!r}.", node=source, field=f"{where}.target"))
+            continue
+        if port not in types[source].outputs:
+            declared = ", ".join(types[source].outputs) or "none"
+            errors.append(SpecError("unknown_port", f"Node {source!r} has no output port "
+                                    f"{port!r} (it has: {declared}).", node=source,
+                                    field=f"{where}.source_port"))
+        if not types[target].inputs:
+            errors.append(SpecError("no_inputs", f"Node {target!r} ({types[target].type}) "
+                                    "takes no incoming edges.", node=target,
+                                    field=f"{where}.target"))
+        if (source, port, target) in seen:
+            errors.append(SpecError("duplicate_edge", f"Edge {source} → {target} appears "
+                                    "twice.", node=target, field=where))
+        seen.add((source, port, target))
+    return errors
+
+
+def _check_cycle(spec: dict) -> list[SpecError]:
+    cycle = Graph.from_spec(spec).find_cycle()
+    if not cycle:
+        return []
+    loop = " → ".join([*cycle, cycle[0]])
+    message = f"The graph has a cycle: {loop}."
+    # One error per node so the editor marks every node on the cycle.
+    return [SpecError("cycle", message, node=node, field="edges") for node in cycle]
+
+
+def _strings(value: Any, path: tuple = ()):
+    if isinstance(value, str):
+        yield list(path), value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, (*path, index))
+
+
+def _field(path: list) -> str | None:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return text or None
