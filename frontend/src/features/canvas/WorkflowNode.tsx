@@ -1,0 +1,108 @@
+import { memo } from "react";
+import { Handle, Position } from "@xyflow/react";
+import type { NodeProps } from "@xyflow/react";
+import { useShallow } from "zustand/shallow";
+import { useEditorStore } from "../editor/editorStore";
+import { STATUS_ICONS, STATUS_LABELS, categoryColor } from "./appearance";
+import { DEFAULT_PORT, TARGET_HANDLE, nodeLabel } from "./specMapping";
+import type { FlowNode } from "./specMapping";
+
+const NO_PORTS: string[] = [];
+
+function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
+  const spec = data.spec;
+  const nodeType = useEditorStore((s) => s.nodeTypesByType[spec.type]);
+  const status = useEditorStore((s) => s.run?.nodes[id]?.status ?? "idle");
+  const errors = useEditorStore((s) => s.nodeErrors[id]);
+  // Ports used by edges but not declared by the type (a routed `error` port,
+  // or a type this server does not know) still need a handle to attach to.
+  const usedPorts = useEditorStore(
+    useShallow((s) => {
+      const ports = s.edges.filter((e) => e.source === id).map((e) => e.sourceHandle ?? DEFAULT_PORT);
+      return ports.length ? ports : NO_PORTS;
+    }),
+  );
+
+  const declared = nodeType ? nodeType.ports.outputs : [DEFAULT_PORT];
+  const outputs = unique([...declared, ...(spec.on_error === "route" ? ["error"] : []), ...usedPorts]);
+  const hasInput = nodeType ? nodeType.ports.inputs.length > 0 : true;
+  const labelled = outputs.length > 1;
+
+  const classes = ["fd-node", `fd-node--${status}`];
+  if (selected) classes.push("fd-node--selected");
+  if (errors?.length) classes.push("fd-node--invalid");
+  if (!nodeType) classes.push("fd-node--unknown");
+
+  return (
+    <div
+      className={classes.join(" ")}
+      data-testid={`node-${id}`}
+      data-status={status}
+      style={{
+        ["--fd-stripe" as string]: categoryColor(nodeType?.category),
+        minHeight: labelled ? 28 + outputs.length * 22 : undefined,
+      }}
+      title={STATUS_LABELS[status] ?? status}
+    >
+      {hasInput && (
+        <Handle
+          type="target"
+          position={Position.Left}
+          id={TARGET_HANDLE}
+          className="fd-handle"
+          data-testid={`handle-${id}-in`}
+        />
+      )}
+      <div className="fd-node__body">
+        <div className="fd-node__title">
+          <span className="fd-node__name">{nodeLabel(spec)}</span>
+          <StatusIcon status={status} />
+        </div>
+        <div className="fd-node__type">{spec.type}</div>
+      </div>
+      {outputs.map((port, index) => {
+        const top = `${((index + 1) / (outputs.length + 1)) * 100}%`;
+        return (
+          <div key={port}>
+            <Handle
+              type="source"
+              position={Position.Right}
+              id={port}
+              className="fd-handle"
+              style={{ top }}
+              data-testid={`handle-${id}-out-${port}`}
+            />
+            {labelled && (
+              <span className="fd-node__port-label" style={{ top }}>
+                {port}
+              </span>
+            )}
+          </div>
+        );
+      })}
+      {errors && errors.length > 0 && (
+        <div className="fd-node__error" data-testid={`node-error-${id}`}>
+          {errors.map((message, i) => (
+            <div key={i}>{message}</div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function StatusIcon({ status }: { status: string }) {
+  if (status === "idle") return null;
+  if (status === "running") return <span className="fd-status-icon fd-spinner" aria-label="running" />;
+  return (
+    <span className={`fd-status-icon fd-status-icon--${status}`} aria-label={status}>
+      {STATUS_ICONS[status] ?? "•"}
+    </span>
+  );
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}
+
+export default memo(WorkflowNode);

@@ -1,0 +1,120 @@
+import type { StreamState } from "../../api/useRunStream";
+import { STATUS_ICONS } from "../canvas/appearance";
+import { nodeLabel } from "../canvas/specMapping";
+import { useEditorStore } from "../editor/editorStore";
+import { durationMs, formatDuration, isRunFinished } from "./runState";
+
+const STREAM_NOTES: Partial<Record<StreamState, string>> = {
+  connecting: "connecting…",
+  reconnecting: "connection lost, reconnecting…",
+  failed: "live updates unavailable",
+};
+
+export function formatTime(iso: string | null): string {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return date.toLocaleTimeString(undefined, { hour12: false }) + "." + String(date.getMilliseconds()).padStart(3, "0");
+}
+
+export default function RunPanel({ streamState }: { streamState: StreamState }) {
+  const run = useEditorStore((s) => s.run);
+  const open = useEditorStore((s) => s.runPanelOpen);
+  const setOpen = useEditorStore((s) => s.setRunPanelOpen);
+  const cancelRun = useEditorStore((s) => s.cancelRun);
+  const nodes = useEditorStore((s) => s.nodes);
+  const names = new Map(nodes.map((n) => [n.id, nodeLabel(n.data.spec)]));
+  const note = run && !isRunFinished(run.status) ? STREAM_NOTES[streamState] : undefined;
+
+  return (
+    <section className={`fd-run-panel${open ? "" : " fd-run-panel--collapsed"}`} data-testid="run-panel">
+      <header className="fd-run-panel__header">
+        <button
+          type="button"
+          className="fd-button fd-button--ghost fd-button--small"
+          onClick={() => setOpen(!open)}
+          aria-expanded={open}
+          data-testid="run-panel-toggle"
+        >
+          {open ? "▾" : "▸"} Run
+        </button>
+        {run ? (
+          <>
+            <span className="fd-run-panel__id">#{run.id}</span>
+            <span className={`fd-badge fd-badge--${run.status}`} data-testid="run-status">
+              {run.status}
+            </span>
+            {run.substatus && <span className="fd-muted">{run.substatus}</span>}
+            {note && <span className="fd-muted">{note}</span>}
+            {!isRunFinished(run.status) && (
+              <button
+                type="button"
+                className="fd-button fd-button--small fd-run-panel__cancel"
+                onClick={() => void cancelRun()}
+                data-testid="cancel-run"
+              >
+                Cancel run
+              </button>
+            )}
+          </>
+        ) : (
+          <span className="fd-muted">No run yet. Click Run to start one.</span>
+        )}
+      </header>
+      {open && run && (
+        <div className="fd-run-panel__body">
+          <div className="fd-run-panel__nodes">
+            <table className="fd-table" data-testid="run-nodes">
+              <thead>
+                <tr>
+                  <th>Node</th>
+                  <th>Status</th>
+                  <th>Started</th>
+                  <th>Duration</th>
+                </tr>
+              </thead>
+              <tbody>
+                {run.nodeOrder.map((nodeId) => {
+                  const state = run.nodes[nodeId];
+                  return (
+                    <tr key={nodeId} data-testid={`run-node-${nodeId}`}>
+                      <td>
+                        {names.get(nodeId) ?? nodeId}
+                        {names.get(nodeId) !== nodeId && <span className="fd-muted fd-mono"> {nodeId}</span>}
+                      </td>
+                      <td>
+                        <span className={`fd-badge fd-badge--${state.status}`}>
+                          {STATUS_ICONS[state.status] ?? ""} {state.status}
+                        </span>
+                      </td>
+                      <td className="fd-mono">{formatTime(state.startedAt)}</td>
+                      <td className="fd-mono">{formatDuration(durationMs(state.startedAt, state.finishedAt))}</td>
+                    </tr>
+                  );
+                })}
+                {run.nodeOrder.length === 0 && (
+                  <tr>
+                    <td colSpan={4} className="fd-muted">
+                      Waiting for the first node…
+                    </td>
+                  </tr>
+                )}
+              </tbody>
+            </table>
+          </div>
+          <div className="fd-run-panel__logs" data-testid="run-logs">
+            {run.logs.length === 0 && <div className="fd-muted">No log lines yet.</div>}
+            {run.logs.map((line) => (
+              <div key={line.seq} className={`fd-log fd-log--${line.level || "info"}`} data-testid="log-line">
+                <span className="fd-log__time">{formatTime(line.at)}</span>
+                <span className="fd-log__node">{line.nodeId ?? "run"}</span>
+                <span className="fd-log__level">{line.level}</span>
+                <span className="fd-log__message">{line.message}</span>
+              </div>
+            ))}
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}
