@@ -13,7 +13,17 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}\s*$", re.S)
-_env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+
+
+class _Sandbox(SandboxedEnvironment):
+    def getattr(self, obj, attribute):
+        # Data wins over dict methods: `vars.items` is the variable "items".
+        if isinstance(obj, dict) and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
+
+
+_env = _Sandbox(undefined=StrictUndefined, autoescape=False)
 
 
 class ExpressionError(Exception):

@@ -49,9 +49,9 @@ class Executor:
         future = asyncio.run_coroutine_threadsafe(self._cancel(run_id), self.loop)
         return future.result(timeout=CANCEL_WAIT_S)
 
-    async def wait(self, run_id: int) -> None:
-        if driver := self._drivers.get(run_id):
-            await asyncio.shield(driver.task)
+    def join(self, run_id: int, timeout: float) -> None:
+        """Block until this executor has finished driving the run; from any other thread."""
+        asyncio.run_coroutine_threadsafe(self._join(run_id), self.loop).result(timeout)
 
     async def close(self) -> None:
         """Cancel what is running and release the database connections."""
@@ -65,6 +65,10 @@ class Executor:
         driver = RunDriver(run_id, self.loop)
         self._drivers[run_id] = driver
         driver.task.add_done_callback(lambda _: self._drivers.pop(run_id, None))
+
+    async def _join(self, run_id: int) -> None:
+        if driver := self._drivers.get(run_id):
+            await asyncio.shield(driver.task)
 
     async def _cancel(self, run_id: int) -> bool:
         driver = self._drivers.get(run_id)
