@@ -1,0 +1,123 @@
+import { describe, expect, it } from "vitest";
+import { nodeTypes, richSpec } from "../../test/fixtures";
+import { defaultConfig, flowToSpec, newFlowNode, nextNodeId, specToFlow } from "./specMapping";
+
+describe("spec ↔ flow mapping", () => {
+  it("round-trips a spec with every field unchanged", () => {
+    const spec = richSpec();
+    const back = flowToSpec(specToFlow(structuredClone(spec)));
+    expect(back).toStrictEqual(spec);
+  });
+
+  it("round-trips byte for byte once keys are sorted", () => {
+    const spec = richSpec();
+    const sorted = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(sorted)
+        : value && typeof value === "object"
+          ? Object.fromEntries(
+              Object.keys(value)
+                .sort()
+                .map((k) => [k, sorted((value as Record<string, unknown>)[k])]),
+            )
+          : value;
+    expect(JSON.stringify(sorted(flowToSpec(specToFlow(spec))))).toBe(JSON.stringify(sorted(spec)));
+  });
+
+  it("puts positions on the canvas and ports on the handles", () => {
+    const flow = specToFlow(richSpec());
+    const check = flow.nodes.find((n) => n.id === "check")!;
+    expect(check.position).toEqual({ x: 250, y: 10.5 });
+    expect(check.data.spec).not.toHaveProperty("position");
+    expect(check.data.spec.config).toEqual({ expression: "inputs.amount > 100" });
+
+    const ports = flow.edges.map((e) => [e.source, e.sourceHandle, e.target, e.targetHandle]);
+    expect(ports).toEqual([
+      ["start", "out", "check", "in"],
+      ["check", "true", "notify", "in"],
+      ["check", "false", "join", "in"],
+      ["notify", "out", "join", "in"],
+    ]);
+    expect(new Set(flow.edges.map((e) => e.id)).size).toBe(4);
+    expect(flow.extras).toStrictEqual({
+      format: 1,
+      inputs: richSpec().inputs,
+      variables: richSpec().variables,
+      settings: richSpec().settings,
+    });
+  });
+
+  it("writes what the canvas changed: moves, new edges, ports", () => {
+    const flow = specToFlow(richSpec());
+    flow.nodes[0] = { ...flow.nodes[0], position: { x: -40, y: 60 } };
+    flow.edges.push({ id: "new1", source: "start", target: "join", sourceHandle: "out", targetHandle: "in" });
+    flow.edges.push({ id: "new2", source: "check", target: "row", sourceHandle: "true", targetHandle: "in" });
+    const spec = flowToSpec(flow);
+    expect(spec.nodes[0].position).toEqual({ x: -40, y: 60 });
+    // The default port is left out of the spec; other ports are written.
+    expect(spec.edges[4]).toStrictEqual({ source: "start", target: "join" });
+    expect(spec.edges[5]).toStrictEqual({ source: "check", target: "row", source_port: "true" });
+  });
+
+  it("keeps an explicit `out` port and drops removed nodes and edges", () => {
+    const spec = richSpec();
+    spec.edges[3] = { source: "notify", target: "join", source_port: "out" };
+    const flow = specToFlow(spec);
+    flow.nodes = flow.nodes.filter((n) => n.id !== "row");
+    flow.edges = flow.edges.filter((e) => e.source !== "start");
+    const back = flowToSpec(flow);
+    expect(back.nodes.map((n) => n.id)).toEqual(["start", "check", "notify", "join"]);
+    expect(back.edges).toStrictEqual(spec.edges.slice(1));
+  });
+
+  it("lays out nodes that have no position by their depth", () => {
+    const flow = specToFlow({
+      nodes: [
+        { id: "b", type: "core.log" },
+        { id: "a", type: "core.start" },
+        { id: "c", type: "core.log", position: { x: 7, y: 8 } },
+      ],
+      edges: [{ source: "a", target: "b" }],
+    });
+    const positions = Object.fromEntries(flow.nodes.map((n) => [n.id, n.position]));
+    expect(positions.a.x).toBeLessThan(positions.b.x);
+    expect(positions.c).toEqual({ x: 7, y: 8 });
+  });
+});
+
+describe("new node ids", () => {
+  it("uses the type's last segment and the smallest free number", () => {
+    expect(nextNodeId("core.log", [])).toBe("log_1");
+    expect(nextNodeId("core.log", ["log_1"])).toBe("log_2");
+    expect(nextNodeId("core.log", ["log_1", "log_3"])).toBe("log_2");
+    expect(nextNodeId("core.log", ["log_2", "set_1", "log"])).toBe("log_1");
+  });
+
+  it("handles pinned versions and types without a dot", () => {
+    expect(nextNodeId("core.http@2", ["http_1"])).toBe("http_2");
+    expect(nextNodeId("logic.condition", [])).toBe("condition_1");
+    expect(nextNodeId("custom", [])).toBe("custom_1");
+    expect(nextNodeId("acme.SendMail", [])).toBe("sendmail_1");
+  });
+
+  it("creates a node named after its type with the schema's defaults", () => {
+    const log = nodeTypes.find((t) => t.type === "core.log")!;
+    const node = newFlowNode(log, ["start", "log_1"], { x: 10, y: 20 });
+    expect(node.id).toBe("log_2");
+    expect(node.position).toEqual({ x: 10, y: 20 });
+    expect(node.data.spec).toStrictEqual({
+      id: "log_2",
+      type: "core.log",
+      name: "Log",
+      config: { message: "", level: "info" },
+    });
+  });
+
+  it("copies default values instead of sharing them", () => {
+    const schema = { type: "object", properties: { headers: { type: "object", default: { a: "1" } } } };
+    const config = defaultConfig(schema);
+    expect(config).toEqual({ headers: { a: "1" } });
+    expect(config.headers).not.toBe(schema.properties.headers.default);
+    expect(defaultConfig(undefined)).toEqual({});
+  });
+});
