@@ -11,7 +11,7 @@ import WorkflowNode from "./WorkflowNode";
 const nodeTypes: NodeTypes = { [FLOW_NODE_TYPE]: WorkflowNode };
 const deleteKeys = ["Delete", "Backspace"];
 const defaultEdgeOptions = { type: "default" };
-const fitViewOptions = { padding: 0.3, maxZoom: 1.2 };
+const fitViewOptions = { padding: 0.3, maxZoom: 1 };
 
 export default function Canvas() {
   const nodes = useEditorStore((s) => s.nodes);

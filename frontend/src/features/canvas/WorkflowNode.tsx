@@ -32,6 +32,7 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
   if (selected) classes.push("fd-node--selected");
   if (errors?.length) classes.push("fd-node--invalid");
   if (!nodeType) classes.push("fd-node--unknown");
+  if (labelled) classes.push("fd-node--ports");
 
   return (
     <div

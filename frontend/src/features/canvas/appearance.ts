@@ -3,6 +3,7 @@
 const CATEGORY_COLORS: Record<string, string> = {
   core: "#6366f1",
   logic: "#f59e0b",
+  flow: "#f59e0b",
   data: "#10b981",
   http: "#0ea5e9",
   integrations: "#ec4899",

@@ -27,7 +27,7 @@ export default function RunPanel({ streamState }: { streamState: StreamState }) 
   const note = run && !isRunFinished(run.status) ? STREAM_NOTES[streamState] : undefined;
 
   return (
-    <section className={`fd-run-panel${open ? "" : " fd-run-panel--collapsed"}`} data-testid="run-panel">
+    <section className={`fd-run-panel${open && run ? "" : " fd-run-panel--collapsed"}`} data-testid="run-panel">
       <header className="fd-run-panel__header">
         <button
           type="button"
