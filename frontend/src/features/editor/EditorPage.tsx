@@ -21,22 +21,11 @@ export default function EditorPage({ workflowId }: { workflowId: number }) {
   const inputs = useEditorStore((s) => s.extras.inputs);
   const startRun = useEditorStore((s) => s.startRun);
   const closeInputsDialog = useEditorStore((s) => s.closeInputsDialog);
-  const dirty = useEditorStore((s) => s.dirty);
   const streamState = useRunStream(runId, applyRunEvent);
 
   useEffect(() => {
     void load(workflowId);
   }, [load, workflowId]);
-
-  // Leaving with unsaved edits asks first.
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (event: BeforeUnloadEvent) => {
-      event.preventDefault();
-    };
-    window.addEventListener("beforeunload", warn);
-    return () => window.removeEventListener("beforeunload", warn);
-  }, [dirty]);
 
   const reload = useCallback(() => void load(workflowId), [load, workflowId]);
 
