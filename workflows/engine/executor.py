@@ -7,6 +7,7 @@ lines are always stored before its final status.
 """
 
 import asyncio
+import contextvars
 import inspect
 import logging
 import os
@@ -42,7 +43,9 @@ class Executor:
 
     def submit(self, run_id: int) -> None:
         """Start driving a run; safe to call from any thread."""
-        self.loop.call_soon_threadsafe(self._start, run_id)
+        # A fresh context: the caller's (a request's, say) must not leak into
+        # the run, asgiref's thread-sensitivity markers least of all.
+        self.loop.call_soon_threadsafe(self._start, run_id, context=contextvars.Context())
 
     def cancel(self, run_id: int) -> bool:
         """Cancel a run driven here and wait until it is recorded; False if not ours."""
@@ -51,7 +54,7 @@ class Executor:
 
     def join(self, run_id: int, timeout: float) -> None:
         """Block until this executor has finished driving the run; from any other thread."""
-        asyncio.run_coroutine_threadsafe(self._join(run_id), self.loop).result(timeout)
+        asyncio.run_coroutine_threadsafe(self.wait_for(run_id), self.loop).result(timeout)
 
     async def close(self) -> None:
         """Cancel what is running and release the database connections."""
@@ -66,7 +69,8 @@ class Executor:
         self._drivers[run_id] = driver
         driver.task.add_done_callback(lambda _: self._drivers.pop(run_id, None))
 
-    async def _join(self, run_id: int) -> None:
+    async def wait_for(self, run_id: int) -> None:
+        """Wait, on the executor's loop, until the run is no longer driven here."""
         if driver := self._drivers.get(run_id):
             await asyncio.shield(driver.task)
 
