@@ -20,7 +20,9 @@ def env_bool(name: str, default: bool) -> bool:
         return True
     if value in _FALSE:
         return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+    raise ImproperlyConfigured(
+        f"{name} must be a boolean (1/0, true/false), got {raw!r}"
+    )
 
 
 def env_int(name: str, default: int) -> int:
@@ -47,7 +49,9 @@ def env_database(name: str, default_sqlite: Path) -> dict:
     try:
         config = dj_database_url.parse(raw, conn_max_age=0)
     except Exception as exc:  # dj-database-url raises several unrelated types
-        raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from exc
+        raise ImproperlyConfigured(
+            f"{name} is not a valid database URL: {exc}"
+        ) from exc
     if config["ENGINE"] == "django.db.backends.sqlite3":
         return sqlite_database(Path(config["NAME"]))
     return config

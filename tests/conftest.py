@@ -1,4 +1,6 @@
 import os
+import socket
+
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
@@ -14,6 +16,12 @@ def require_service(name: str, reason: str):
     if os.environ.get("FLOWDESK_REQUIRE_SERVICES") == "1":
         pytest.fail(f"{name} is required (FLOWDESK_REQUIRE_SERVICES=1): {reason}")
     pytest.skip(f"{name} not available: {reason}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +70,7 @@ def as_charlie(charlie):
 
 
 def wait_for_run(run_id: int) -> Run:
-    """Wait until the executor has finished the run (a hang guard, not a timing check)."""
+    """Wait until the executor has finished the run (a hang guard, not a timer)."""
     get_executor().join(run_id, timeout=RUN_DEADLINE_S)
     return Run.objects.get(pk=run_id)
 

@@ -6,7 +6,11 @@ def node(node_id: str, type_: str = "core.noop", **fields) -> dict:
 
 
 def edge(source: str, target: str, port: str | None = None) -> dict:
-    return {"source": source, "target": target, **({"source_port": port} if port else {})}
+    return {
+        "source": source,
+        "target": target,
+        **({"source_port": port} if port else {}),
+    }
 
 
 def chain(*node_ids: str) -> list[dict]:
@@ -14,5 +18,9 @@ def chain(*node_ids: str) -> list[dict]:
 
 
 def make_spec(nodes: list[dict], edges: list[dict], **sections) -> dict:
-    return {"format": 1, "nodes": [node("start", "core.start"), *nodes], "edges": edges,
-            **sections}
+    return {
+        "format": 1,
+        "nodes": [node("start", "core.start"), *nodes],
+        "edges": edges,
+        **sections,
+    }

@@ -16,7 +16,9 @@ def test_a_mixed_template_renders_to_a_string():
 
 def test_plain_strings_and_nested_values_are_rendered_in_place():
     assert render({"a": ["{{ inputs.amount }}", "x"], "b": 1}, NAMES) == {
-        "a": [150, "x"], "b": 1}
+        "a": [150, "x"],
+        "b": 1,
+    }
 
 
 def test_expressions_evaluate_to_python_values():

@@ -61,8 +61,16 @@ class NodeRunInline(ReadOnlyInline):
 
 @admin.register(Run)
 class RunAdmin(admin.ModelAdmin):
-    list_display = ["id", "workflow", "version", "status", "substatus", "started_by",
-                    "created_at", "finished_at"]
+    list_display = [
+        "id",
+        "workflow",
+        "version",
+        "status",
+        "substatus",
+        "started_by",
+        "created_at",
+        "finished_at",
+    ]
     list_filter = ["status", "substatus", "created_at"]
     search_fields = ["id", "workflow__name", "error"]
     inlines = [NodeRunInline]
@@ -82,9 +90,13 @@ class RunAdmin(admin.ModelAdmin):
                 run_cancel(run=run)
                 cancelled += 1
             except InvalidState as exc:
-                self.message_user(request, f"Run {run.pk}: {exc.message}", messages.WARNING)
+                self.message_user(
+                    request, f"Run {run.pk}: {exc.message}", messages.WARNING
+                )
         if cancelled:
-            self.message_user(request, f"Cancelled {cancelled} run(s).", messages.SUCCESS)
+            self.message_user(
+                request, f"Cancelled {cancelled} run(s).", messages.SUCCESS
+            )
 
 
 @admin.register(RunEvent)

@@ -37,8 +37,11 @@ class InvalidInputs(FlowdeskError):
     code = "invalid_inputs"
 
     def __init__(self, errors: list[dict]):
-        super().__init__("; ".join(e["message"] for e in errors), errors=errors,
-                         field=errors[0]["field"])
+        super().__init__(
+            "; ".join(e["message"] for e in errors),
+            errors=errors,
+            field=errors[0]["field"],
+        )
 
 
 class InvalidState(FlowdeskError):

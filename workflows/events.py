@@ -23,7 +23,9 @@ def append_event(run: Run, **fields) -> RunEvent:
     which is what keeps `seq` gap-free and unique when writers race.
     """
     run.last_seq += 1
-    event = RunEvent.objects.create(run=run, seq=run.last_seq, at=timezone.now(), **fields)
+    event = RunEvent.objects.create(
+        run=run, seq=run.last_seq, at=timezone.now(), **fields
+    )
     transaction.on_commit(lambda: publish(event))
     return event
 
@@ -38,7 +40,10 @@ def publish(event: RunEvent) -> None:
     """Send an event to the run's live subscribers; a broken layer never fails a run."""
     try:
         async_to_sync(get_channel_layer().group_send)(
-            run_group(event.run_id), {"type": "run.event", "event": event_payload(event)}
+            run_group(event.run_id),
+            {"type": "run.event", "event": event_payload(event)},
         )
     except Exception:
-        logger.exception("could not broadcast event %s of run %s", event.seq, event.run_id)
+        logger.exception(
+            "could not broadcast event %s of run %s", event.seq, event.run_id
+        )

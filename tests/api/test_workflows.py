@@ -7,8 +7,9 @@ pytestmark = pytest.mark.django_db
 
 
 def log_spec(message="hello"):
-    return make_spec([node("say", "core.log", config={"message": message})],
-                     chain("start", "say"))
+    return make_spec(
+        [node("say", "core.log", config={"message": message})], chain("start", "say")
+    )
 
 
 def create(client, **body):
@@ -31,9 +32,11 @@ def test_a_workflow_without_spec_starts_with_a_start_node(as_alice):
 
 def test_saving_a_spec_adds_a_version_and_keeps_the_old_one(as_alice):
     workflow = create(as_alice, spec=log_spec("one")).json()
-    response = as_alice.patch(f"/api/workflows/{workflow['id']}/",
-                              {"spec": log_spec("two"), "base_version": 1, "message": "v2"},
-                              format="json")
+    response = as_alice.patch(
+        f"/api/workflows/{workflow['id']}/",
+        {"spec": log_spec("two"), "base_version": 1, "message": "v2"},
+        format="json",
+    )
     assert response.status_code == 200, response.json()
     assert response.json()["version"] == 2
     versions = as_alice.get(f"/api/workflows/{workflow['id']}/versions/").json()
@@ -46,8 +49,9 @@ def test_saving_from_an_old_version_is_a_409_and_stores_nothing(as_alice):
     workflow = create(as_alice, spec=log_spec("one")).json()
     url = f"/api/workflows/{workflow['id']}/"
     as_alice.patch(url, {"spec": log_spec("two"), "base_version": 1}, format="json")
-    response = as_alice.patch(url, {"spec": log_spec("three"), "base_version": 1},
-                              format="json")
+    response = as_alice.patch(
+        url, {"spec": log_spec("three"), "base_version": 1}, format="json"
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "version_conflict"
     assert response.json()["latest_version"] == 2
@@ -57,8 +61,9 @@ def test_saving_from_an_old_version_is_a_409_and_stores_nothing(as_alice):
 
 def test_a_spec_without_base_version_is_refused_naming_the_field(as_alice):
     workflow = create(as_alice).json()
-    response = as_alice.patch(f"/api/workflows/{workflow['id']}/", {"spec": log_spec()},
-                              format="json")
+    response = as_alice.patch(
+        f"/api/workflows/{workflow['id']}/", {"spec": log_spec()}, format="json"
+    )
     assert response.status_code == 400
     assert response.json()["field"] == "base_version"
 
@@ -66,8 +71,11 @@ def test_a_spec_without_base_version_is_refused_naming_the_field(as_alice):
 def test_an_invalid_spec_is_a_400_naming_the_node_and_nothing_is_stored(as_alice):
     workflow = create(as_alice, spec=log_spec()).json()
     bad = make_spec([node("x", "acme.nothing")], chain("start", "x"))
-    response = as_alice.patch(f"/api/workflows/{workflow['id']}/",
-                              {"spec": bad, "base_version": 1}, format="json")
+    response = as_alice.patch(
+        f"/api/workflows/{workflow['id']}/",
+        {"spec": bad, "base_version": 1},
+        format="json",
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["code"] == "invalid_spec"
@@ -83,12 +91,15 @@ def test_creating_with_an_invalid_spec_creates_nothing(as_alice):
     assert not Workflow.objects.exists()
 
 
-@pytest.mark.parametrize(("body", "field"), [
-    ({"name": "x", "colour": "red"}, "colour"),
-    ({"name": ""}, "name"),
-    ({"name": "x", "spec": "not a spec"}, "spec"),
-    ({}, "name"),
-])
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "colour": "red"}, "colour"),
+        ({"name": ""}, "name"),
+        ({"name": "x", "spec": "not a spec"}, "spec"),
+        ({}, "name"),
+    ],
+)
 def test_bad_fields_are_a_400_naming_the_field(as_alice, body, field):
     response = as_alice.post("/api/workflows/", body, format="json")
     assert response.status_code == 400
@@ -96,14 +107,18 @@ def test_bad_fields_are_a_400_naming_the_field(as_alice, body, field):
 
 
 def test_malformed_json_is_a_400_with_a_json_body(as_alice):
-    response = as_alice.post("/api/workflows/", "{not json", content_type="application/json")
+    response = as_alice.post(
+        "/api/workflows/", "{not json", content_type="application/json"
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "parse_error"
 
 
 def test_validate_reports_errors_without_storing(as_alice):
-    bad = make_spec([node("a"), node("b")], [*chain("start", "a", "b"),
-                                              {"source": "b", "target": "a"}])
+    bad = make_spec(
+        [node("a"), node("b")],
+        [*chain("start", "a", "b"), {"source": "b", "target": "a"}],
+    )
     response = as_alice.post("/api/workflows/validate/", {"spec": bad}, format="json")
     assert response.status_code == 200
     assert response.json()["valid"] is False
@@ -119,7 +134,8 @@ def test_deleting_a_workflow(as_alice):
 
 
 def test_each_user_sees_only_their_own_workflows_and_staff_see_all(
-        as_alice, as_bob, as_charlie):
+    as_alice, as_bob, as_charlie
+):
     workflow = create(as_alice).json()
     url = f"/api/workflows/{workflow['id']}/"
     assert as_alice.get("/api/workflows/").json()["count"] == 1
@@ -148,9 +164,20 @@ def test_token_auth_works_for_scripts(alice, client):
 
 def test_node_types_are_listed_with_schema_and_ports(as_alice):
     types = {t["type"]: t for t in as_alice.get("/api/node-types/").json()}
-    assert {"core.start", "core.noop", "core.log", "core.set", "core.fail", "core.delay",
-            "logic.condition", "logic.merge"} <= set(types)
-    assert types["logic.condition"]["ports"] == {"inputs": ["in"], "outputs": ["true", "false"]}
+    assert {
+        "core.start",
+        "core.noop",
+        "core.log",
+        "core.set",
+        "core.fail",
+        "core.delay",
+        "logic.condition",
+        "logic.merge",
+    } <= set(types)
+    assert types["logic.condition"]["ports"] == {
+        "inputs": ["in"],
+        "outputs": ["true", "false"],
+    }
     assert types["core.start"]["ports"]["inputs"] == []
     assert "message" in types["core.log"]["config_schema"]["properties"]
 

@@ -9,17 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import require_service
+from tests.conftest import free_port, require_service
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("FLOWDESK_CHROMIUM", "/usr/bin/chromium")
 ADMIN_PASSWORD = "e2e-admin-pw"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _wait_for_port(port: int, process: subprocess.Popen, log: Path) -> None:
@@ -40,7 +34,7 @@ def server_url(tmp_path_factory):
     if not (ROOT / "frontend" / "dist" / ".vite" / "manifest.json").exists():
         pytest.fail("the frontend is not built: run `make test`, which builds it")
     folder = tmp_path_factory.mktemp("e2e")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{folder / 'e2e.sqlite3'}",
@@ -48,12 +42,21 @@ def server_url(tmp_path_factory):
         "PORT": str(port),
     }
     env.pop("REDIS_URL", None)  # the embedded mode: one process, in-memory layer
-    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-                   cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     log = folder / "server.log"
     with log.open("w") as out:
-        process = subprocess.Popen([sys.executable, "manage.py", "serve"], cwd=ROOT,
-                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_for_port(port, process, log)
         yield f"http://127.0.0.1:{port}"
@@ -72,9 +75,15 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -82,8 +91,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, server_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 900},
-                                  base_url=server_url)
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 900}, base_url=server_url
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page

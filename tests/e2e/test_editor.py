@@ -10,12 +10,14 @@ SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "editor.p
 def drop(page, node_type: str, x: int, y: int) -> None:
     canvas = page.get_by_test_id("canvas")
     page.get_by_test_id(f"palette-item-{node_type}").drag_to(
-        canvas, target_position={"x": x, "y": y})
+        canvas, target_position={"x": x, "y": y}
+    )
 
 
 def connect(page, source: str, target: str, port: str = "out") -> None:
     page.get_by_test_id(f"handle-{source}-out-{port}").drag_to(
-        page.get_by_test_id(f"handle-{target}-in"))
+        page.get_by_test_id(f"handle-{target}-in")
+    )
 
 
 def test_draw_save_run_and_watch_every_node_succeed(logged_in):
@@ -47,7 +49,8 @@ def test_draw_save_run_and_watch_every_node_succeed(logged_in):
     page.get_by_test_id("run").click()
     for node_id in ("start", "log_1", "delay_1", "merge_1"):
         expect(page.get_by_test_id(f"node-{node_id}")).to_have_attribute(
-            "data-status", "succeeded")
+            "data-status", "succeeded"
+        )
     expect(page.get_by_test_id("run-status")).to_have_text("succeeded")
     expect(page.get_by_test_id("run-logs")).to_contain_text("Hello from")
 

@@ -25,9 +25,10 @@ def test_a_node_becomes_ready_when_its_upstream_succeeded():
 
 
 def test_parallel_branches_become_ready_together():
-    spec = make_spec([node("a"), node("b"), node("join")],
-                     [edge("start", "a"), edge("start", "b"), edge("a", "join"),
-                      edge("b", "join")])
+    spec = make_spec(
+        [node("a"), node("b"), node("join")],
+        [edge("start", "a"), edge("start", "b"), edge("a", "join"), edge("b", "join")],
+    )
     decided = plan(graph_of(spec), {"start": S.SUCCEEDED}, {"start": OUT})
     assert decided.ready == ("a", "b")
 
@@ -35,10 +36,17 @@ def test_parallel_branches_become_ready_together():
 def test_the_untaken_side_of_a_condition_is_skipped():
     spec = make_spec(
         [node("check", "logic.condition"), node("yes"), node("no")],
-        [edge("start", "check"), edge("check", "yes", "true"), edge("check", "no", "false")],
+        [
+            edge("start", "check"),
+            edge("check", "yes", "true"),
+            edge("check", "no", "false"),
+        ],
     )
-    decided = plan(graph_of(spec), {"start": S.SUCCEEDED, "check": S.SUCCEEDED},
-                   {"start": OUT, "check": frozenset({"true"})})
+    decided = plan(
+        graph_of(spec),
+        {"start": S.SUCCEEDED, "check": S.SUCCEEDED},
+        {"start": OUT, "check": frozenset({"true"})},
+    )
     assert decided.ready == ("yes",)
     assert decided.skipped == ("no",)
 
@@ -60,12 +68,16 @@ def test_nothing_is_decided_while_upstream_runs():
 
 
 def test_a_node_type_can_bring_its_own_default_rule():
-    spec = make_spec([node("a", "core.fail"), node("b"), node("join", "logic.merge")],
-                     [edge("start", "a"), edge("start", "b"), edge("a", "join"),
-                      edge("b", "join")])
+    spec = make_spec(
+        [node("a", "core.fail"), node("b"), node("join", "logic.merge")],
+        [edge("start", "a"), edge("start", "b"), edge("a", "join"), edge("b", "join")],
+    )
     graph = Graph.from_spec(spec, {"logic.merge": "one_success"})
-    decided = plan(graph, {"start": S.SUCCEEDED, "a": S.FAILED, "b": S.SUCCEEDED},
-                   {"start": OUT, "b": OUT})
+    decided = plan(
+        graph,
+        {"start": S.SUCCEEDED, "a": S.FAILED, "b": S.SUCCEEDED},
+        {"start": OUT, "b": OUT},
+    )
     assert decided.ready == ("join",)
 
 
@@ -74,44 +86,142 @@ def test_a_node_type_can_bring_its_own_default_rule():
 R, K, U = "ready", "skipped", "upstream_failed"
 SUCC, SKIP, FAIL, UPF = "succeeded", "skipped", "failed", "upstream_failed"
 EXPECTED = {
-    "all_success": {(SUCC, SUCC): R, (SUCC, SKIP): K, (SUCC, FAIL): U, (SUCC, UPF): U,
-                    (SKIP, SKIP): K, (SKIP, FAIL): U, (FAIL, FAIL): U, (UPF, UPF): U,
-                    (SKIP, UPF): U, (FAIL, UPF): U},
-    "all_failed": {(SUCC, SUCC): K, (SUCC, SKIP): K, (SUCC, FAIL): K, (SUCC, UPF): K,
-                   (SKIP, SKIP): K, (SKIP, FAIL): K, (FAIL, FAIL): R, (UPF, UPF): R,
-                   (SKIP, UPF): K, (FAIL, UPF): R},
+    "all_success": {
+        (SUCC, SUCC): R,
+        (SUCC, SKIP): K,
+        (SUCC, FAIL): U,
+        (SUCC, UPF): U,
+        (SKIP, SKIP): K,
+        (SKIP, FAIL): U,
+        (FAIL, FAIL): U,
+        (UPF, UPF): U,
+        (SKIP, UPF): U,
+        (FAIL, UPF): U,
+    },
+    "all_failed": {
+        (SUCC, SUCC): K,
+        (SUCC, SKIP): K,
+        (SUCC, FAIL): K,
+        (SUCC, UPF): K,
+        (SKIP, SKIP): K,
+        (SKIP, FAIL): K,
+        (FAIL, FAIL): R,
+        (UPF, UPF): R,
+        (SKIP, UPF): K,
+        (FAIL, UPF): R,
+    },
     "all_done": dict.fromkeys(
-        [(SUCC, SUCC), (SUCC, SKIP), (SUCC, FAIL), (SUCC, UPF), (SKIP, SKIP), (SKIP, FAIL),
-         (FAIL, FAIL), (UPF, UPF), (SKIP, UPF), (FAIL, UPF)], R),
-    "one_success": {(SUCC, SUCC): R, (SUCC, SKIP): R, (SUCC, FAIL): R, (SUCC, UPF): R,
-                    (SKIP, SKIP): K, (SKIP, FAIL): U, (FAIL, FAIL): U, (UPF, UPF): U,
-                    (SKIP, UPF): U, (FAIL, UPF): U},
-    "one_failed": {(SUCC, SUCC): K, (SUCC, SKIP): K, (SUCC, FAIL): R, (SUCC, UPF): R,
-                   (SKIP, SKIP): K, (SKIP, FAIL): R, (FAIL, FAIL): R, (UPF, UPF): R,
-                   (SKIP, UPF): R, (FAIL, UPF): R},
-    "one_done": {(SUCC, SUCC): R, (SUCC, SKIP): R, (SUCC, FAIL): R, (SUCC, UPF): R,
-                 (SKIP, SKIP): K, (SKIP, FAIL): R, (FAIL, FAIL): R, (UPF, UPF): K,
-                 (SKIP, UPF): K, (FAIL, UPF): R},
-    "none_failed": {(SUCC, SUCC): R, (SUCC, SKIP): R, (SUCC, FAIL): U, (SUCC, UPF): U,
-                    (SKIP, SKIP): R, (SKIP, FAIL): U, (FAIL, FAIL): U, (UPF, UPF): U,
-                    (SKIP, UPF): U, (FAIL, UPF): U},
+        [
+            (SUCC, SUCC),
+            (SUCC, SKIP),
+            (SUCC, FAIL),
+            (SUCC, UPF),
+            (SKIP, SKIP),
+            (SKIP, FAIL),
+            (FAIL, FAIL),
+            (UPF, UPF),
+            (SKIP, UPF),
+            (FAIL, UPF),
+        ],
+        R,
+    ),
+    "one_success": {
+        (SUCC, SUCC): R,
+        (SUCC, SKIP): R,
+        (SUCC, FAIL): R,
+        (SUCC, UPF): R,
+        (SKIP, SKIP): K,
+        (SKIP, FAIL): U,
+        (FAIL, FAIL): U,
+        (UPF, UPF): U,
+        (SKIP, UPF): U,
+        (FAIL, UPF): U,
+    },
+    "one_failed": {
+        (SUCC, SUCC): K,
+        (SUCC, SKIP): K,
+        (SUCC, FAIL): R,
+        (SUCC, UPF): R,
+        (SKIP, SKIP): K,
+        (SKIP, FAIL): R,
+        (FAIL, FAIL): R,
+        (UPF, UPF): R,
+        (SKIP, UPF): R,
+        (FAIL, UPF): R,
+    },
+    "one_done": {
+        (SUCC, SUCC): R,
+        (SUCC, SKIP): R,
+        (SUCC, FAIL): R,
+        (SUCC, UPF): R,
+        (SKIP, SKIP): K,
+        (SKIP, FAIL): R,
+        (FAIL, FAIL): R,
+        (UPF, UPF): K,
+        (SKIP, UPF): K,
+        (FAIL, UPF): R,
+    },
+    "none_failed": {
+        (SUCC, SUCC): R,
+        (SUCC, SKIP): R,
+        (SUCC, FAIL): U,
+        (SUCC, UPF): U,
+        (SKIP, SKIP): R,
+        (SKIP, FAIL): U,
+        (FAIL, FAIL): U,
+        (UPF, UPF): U,
+        (SKIP, UPF): U,
+        (FAIL, UPF): U,
+    },
     "none_failed_min_one_success": {
-        (SUCC, SUCC): R, (SUCC, SKIP): R, (SUCC, FAIL): U, (SUCC, UPF): U, (SKIP, SKIP): K,
-        (SKIP, FAIL): U, (FAIL, FAIL): U, (UPF, UPF): U, (SKIP, UPF): U, (FAIL, UPF): U},
-    "none_skipped": {(SUCC, SUCC): R, (SUCC, SKIP): K, (SUCC, FAIL): R, (SUCC, UPF): R,
-                     (SKIP, SKIP): K, (SKIP, FAIL): K, (FAIL, FAIL): R, (UPF, UPF): R,
-                     (SKIP, UPF): K, (FAIL, UPF): R},
+        (SUCC, SUCC): R,
+        (SUCC, SKIP): R,
+        (SUCC, FAIL): U,
+        (SUCC, UPF): U,
+        (SKIP, SKIP): K,
+        (SKIP, FAIL): U,
+        (FAIL, FAIL): U,
+        (UPF, UPF): U,
+        (SKIP, UPF): U,
+        (FAIL, UPF): U,
+    },
+    "none_skipped": {
+        (SUCC, SUCC): R,
+        (SUCC, SKIP): K,
+        (SUCC, FAIL): R,
+        (SUCC, UPF): R,
+        (SKIP, SKIP): K,
+        (SKIP, FAIL): K,
+        (FAIL, FAIL): R,
+        (UPF, UPF): R,
+        (SKIP, UPF): K,
+        (FAIL, UPF): R,
+    },
     "always": dict.fromkeys(
-        [(SUCC, SUCC), (SUCC, SKIP), (SUCC, FAIL), (SUCC, UPF), (SKIP, SKIP), (SKIP, FAIL),
-         (FAIL, FAIL), (UPF, UPF), (SKIP, UPF), (FAIL, UPF)], R),
+        [
+            (SUCC, SUCC),
+            (SUCC, SKIP),
+            (SUCC, FAIL),
+            (SUCC, UPF),
+            (SKIP, SKIP),
+            (SKIP, FAIL),
+            (FAIL, FAIL),
+            (UPF, UPF),
+            (SKIP, UPF),
+            (FAIL, UPF),
+        ],
+        R,
+    ),
 }
 
 
 def _two_upstreams(rule):
-    return graph_of(make_spec(
-        [node("a"), node("b"), node("t", trigger_rule=rule)],
-        [edge("start", "a"), edge("start", "b"), edge("a", "t"), edge("b", "t")],
-    ))
+    return graph_of(
+        make_spec(
+            [node("a"), node("b"), node("t", trigger_rule=rule)],
+            [edge("start", "a"), edge("start", "b"), edge("a", "t"), edge("b", "t")],
+        )
+    )
 
 
 def _outcome(rule, first, second):
@@ -128,9 +238,10 @@ def test_the_table_covers_every_rule():
     assert set(EXPECTED) == set(TRIGGER_RULES)
 
 
-@pytest.mark.parametrize(("rule", "mix"), [
-    (rule, mix) for rule, outcomes in EXPECTED.items() for mix in outcomes
-])
+@pytest.mark.parametrize(
+    ("rule", "mix"),
+    [(rule, mix) for rule, outcomes in EXPECTED.items() for mix in outcomes],
+)
 def test_trigger_rules_decide_as_airflow_does(rule, mix):
     assert _outcome(rule, *mix) == EXPECTED[rule][mix]
     assert _outcome(rule, *reversed(mix)) == EXPECTED[rule][mix]
@@ -140,11 +251,20 @@ def test_trigger_rules_decide_as_airflow_does(rule, mix):
 def test_a_rule_waits_or_decides_early_like_airflow(rule):
     """With one upstream still running, only certain outcomes are decided early."""
     early = {
-        ("all_success", FAIL): U, ("all_success", SKIP): K, ("all_failed", SUCC): K,
-        ("all_failed", SKIP): K, ("one_success", SUCC): R, ("one_failed", FAIL): R,
-        ("one_failed", UPF): R, ("one_done", SUCC): R, ("one_done", FAIL): R,
-        ("none_failed", FAIL): U, ("none_failed", UPF): U, ("all_success", UPF): U,
-        ("none_failed_min_one_success", FAIL): U, ("none_failed_min_one_success", UPF): U,
+        ("all_success", FAIL): U,
+        ("all_success", SKIP): K,
+        ("all_failed", SUCC): K,
+        ("all_failed", SKIP): K,
+        ("one_success", SUCC): R,
+        ("one_failed", FAIL): R,
+        ("one_failed", UPF): R,
+        ("one_done", SUCC): R,
+        ("one_done", FAIL): R,
+        ("none_failed", FAIL): U,
+        ("none_failed", UPF): U,
+        ("all_success", UPF): U,
+        ("none_failed_min_one_success", FAIL): U,
+        ("none_failed_min_one_success", UPF): U,
         ("none_skipped", SKIP): K,
     }
     for finished in (SUCC, SKIP, FAIL, UPF):
@@ -153,13 +273,21 @@ def test_a_rule_waits_or_decides_early_like_airflow(rule):
 
 
 def test_it_finds_a_cycle_and_names_its_nodes():
-    spec = make_spec([node("a"), node("b"), node("c")],
-                     [*chain("start", "a", "b", "c"), edge("c", "a")])
+    spec = make_spec(
+        [node("a"), node("b"), node("c")],
+        [*chain("start", "a", "b", "c"), edge("c", "a")],
+    )
     assert graph_of(spec).find_cycle() == ["a", "b", "c"]
 
 
 def test_an_acyclic_graph_has_no_cycle():
-    spec = make_spec([node(f"n{i}") for i in range(5)],
-                     [edge(a, b) for a, b in itertools.combinations(
-                         ["start", *(f"n{i}" for i in range(5))], 2)])
+    spec = make_spec(
+        [node(f"n{i}") for i in range(5)],
+        [
+            edge(a, b)
+            for a, b in itertools.combinations(
+                ["start", *(f"n{i}" for i in range(5))], 2
+            )
+        ],
+    )
     assert graph_of(spec).find_cycle() is None

@@ -21,9 +21,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 FINAL = {"succeeded", "failed", "cancelled"}
 
 SPEC = make_spec(
-    [node("a", "core.log", config={"message": "first"}),
-     node("wait", "core.delay", config={"seconds": 0.3}),
-     node("b", "core.log", config={"message": "second"})],
+    [
+        node("a", "core.log", config={"message": "first"}),
+        node("wait", "core.delay", config={"seconds": 0.3}),
+        node("b", "core.log", config={"message": "second"}),
+    ],
     chain("start", "a", "wait", "b"),
 )
 
@@ -33,12 +35,16 @@ def channel_layer(request, settings):
     if request.param == "redis":
         url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
         _require_redis(url)
-        settings.CHANNEL_LAYERS = {"default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [url], "prefix": f"flowdesk-test-{os.getpid()}"}}}
+        settings.CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [url], "prefix": f"flowdesk-test-{os.getpid()}"},
+            }
+        }
     else:
-        settings.CHANNEL_LAYERS = {"default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer"}}
+        settings.CHANNEL_LAYERS = {
+            "default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+        }
     channel_layers.backends.clear()
     yield request.param
     channel_layers.backends.clear()
@@ -94,8 +100,11 @@ def start_run(user, spec=SPEC):
 
 @sync_to_async
 def stored_events(run_id):
-    return list(RunEvent.objects.filter(run_id=run_id).values_list("seq", "type", "node_id",
-                                                                    "status"))
+    return list(
+        RunEvent.objects.filter(run_id=run_id).values_list(
+            "seq", "type", "node_id", "status"
+        )
+    )
 
 
 async def test_it_streams_every_event_in_order_and_as_stored(alice, loop_executor):
@@ -105,18 +114,32 @@ async def test_it_streams_every_event_in_order_and_as_stored(alice, loop_executo
     events = await receive_until_final(communicator)
     await communicator.disconnect()
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
-    assert [(e["seq"], e["type"], e["node_id"], e["status"]) for e in events] == \
-        await stored_events(run_id)
+    assert [
+        (e["seq"], e["type"], e["node_id"], e["status"]) for e in events
+    ] == await stored_events(run_id)
     log = next(e for e in events if e["type"] == "log")
     assert (log["node_id"], log["message"], log["level"]) == ("a", "first", "info")
-    assert set(events[0]) == {"seq", "type", "run_id", "node_id", "status", "substatus",
-                              "at", "level", "message"}
+    assert set(events[0]) == {
+        "seq",
+        "type",
+        "run_id",
+        "node_id",
+        "status",
+        "substatus",
+        "at",
+        "level",
+        "message",
+    }
 
 
-async def test_a_client_joining_mid_run_gets_no_gap_and_no_duplicate(alice, loop_executor):
+async def test_a_client_joining_mid_run_gets_no_gap_and_no_duplicate(
+    alice, loop_executor
+):
     run_id = await start_run(alice)
-    while not any(status == "running" and node == "wait"
-                  for _, _, node, status in await stored_events(run_id)):
+    while not any(
+        status == "running" and node == "wait"
+        for _, _, node, status in await stored_events(run_id)
+    ):
         await asyncio.sleep(0.01)
     communicator, connected, _ = await connect(run_id, alice, after=0)
     events = await receive_until_final(communicator)
@@ -130,14 +153,17 @@ async def test_replay_resumes_after_the_given_seq(alice, loop_executor):
     total = len(await stored_events(run_id))
     communicator, connected, _ = await connect(run_id, alice, after=3)
     assert connected
-    replayed = [await communicator.receive_json_from(timeout=5) for _ in range(total - 3)]
+    replayed = [
+        await communicator.receive_json_from(timeout=5) for _ in range(total - 3)
+    ]
     assert [e["seq"] for e in replayed] == list(range(4, total + 1))
     assert await communicator.receive_nothing(timeout=0.2)
     await communicator.disconnect()
 
 
-async def test_only_users_who_may_view_the_run_can_subscribe(alice, bob, charlie,
-                                                            loop_executor):
+async def test_only_users_who_may_view_the_run_can_subscribe(
+    alice, bob, charlie, loop_executor
+):
     run_id = await start_run(alice)
     _, anonymous, code = await connect(run_id)
     assert not anonymous and code == 4403
@@ -155,8 +181,10 @@ async def test_a_foreign_origin_is_refused(alice, loop_executor):
     run_id = await start_run(alice)
     cookie = await sync_to_async(session_cookie)(alice)
     communicator = WebsocketCommunicator(
-        application, f"/ws/runs/{run_id}/",
-        headers=[(b"origin", b"http://evil.example"), (b"cookie", cookie)])
+        application,
+        f"/ws/runs/{run_id}/",
+        headers=[(b"origin", b"http://evil.example"), (b"cookie", cookie)],
+    )
     connected, _ = await communicator.connect(timeout=5)
     assert not connected
     await loop_executor.wait_for(run_id)

@@ -8,19 +8,27 @@ def errors_of(spec):
 
 def test_a_good_spec_has_no_errors():
     spec = make_spec(
-        [node("check", "logic.condition", config={"expression": "inputs.n > 1"}),
-         node("yes", "core.log", config={"message": "n is {{ inputs.n }}"}),
-         node("join", "logic.merge")],
-        [edge("start", "check"), edge("check", "yes", "true"), edge("check", "join", "false"),
-         edge("yes", "join")],
+        [
+            node("check", "logic.condition", config={"expression": "inputs.n > 1"}),
+            node("yes", "core.log", config={"message": "n is {{ inputs.n }}"}),
+            node("join", "logic.merge"),
+        ],
+        [
+            edge("start", "check"),
+            edge("check", "yes", "true"),
+            edge("check", "join", "false"),
+            edge("yes", "join"),
+        ],
         inputs={"n": {"type": "integer", "default": 0}},
     )
     assert validate_spec(spec) == []
 
 
 def test_it_rejects_a_cycle_and_names_every_node_on_it():
-    spec = make_spec([node("a"), node("b"), node("c")],
-                     [*chain("start", "a", "b", "c"), edge("c", "a")])
+    spec = make_spec(
+        [node("a"), node("b"), node("c")],
+        [*chain("start", "a", "b", "c"), edge("c", "a")],
+    )
     errors = validate_spec(spec)
     assert {e.node for e in errors} == {"a", "b", "c"}
     assert all(e.code == "cycle" for e in errors)
@@ -34,15 +42,18 @@ def test_it_rejects_an_unknown_node_type_by_node():
 
 
 def test_it_rejects_a_pinned_version_that_is_not_installed():
-    errors = validate_spec(make_spec([node("x", "core.log@7", config={"message": "m"})], []))
+    errors = validate_spec(
+        make_spec([node("x", "core.log@7", config={"message": "m"})], [])
+    )
     assert errors[0].code == "unknown_node_type"
     assert "version 7 is not installed" in errors[0].message
 
 
 def test_it_rejects_an_edge_from_a_port_the_node_does_not_have():
-    spec = make_spec([node("check", "logic.condition", config={"expression": "1"}),
-                      node("a")],
-                     [edge("start", "check"), edge("check", "a", "maybe")])
+    spec = make_spec(
+        [node("check", "logic.condition", config={"expression": "1"}), node("a")],
+        [edge("start", "check"), edge("check", "a", "maybe")],
+    )
     assert errors_of(spec) == [("unknown_port", "check", "edges[1].source_port")]
 
 
@@ -69,8 +80,9 @@ def test_it_needs_exactly_one_start():
 
 
 def test_it_checks_each_nodes_config_against_its_type():
-    spec = make_spec([node("wait", "core.delay", config={"seconds": "soon"})],
-                     chain("start", "wait"))
+    spec = make_spec(
+        [node("wait", "core.delay", config={"seconds": "soon"})], chain("start", "wait")
+    )
     assert errors_of(spec) == [("invalid_config", "wait", "config.seconds")]
 
 

@@ -23,7 +23,9 @@ _STATUS = {
 def exception_handler(exc, context):
     if isinstance(exc, FlowdeskError):
         body = {"code": exc.code, "message": exc.message, **exc.details}
-        return Response(body, status=_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST))
+        return Response(
+            body, status=_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -36,8 +38,12 @@ def exception_handler(exc, context):
             "errors": exc.detail,
         }
     elif isinstance(exc, exceptions.APIException):
-        response.data = {"code": exc.get_codes() if isinstance(exc.get_codes(), str)
-                         else exc.default_code, "message": str(exc.detail)}
+        response.data = {
+            "code": exc.get_codes()
+            if isinstance(exc.get_codes(), str)
+            else exc.default_code,
+            "message": str(exc.detail),
+        }
     return response
 
 

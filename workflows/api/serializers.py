@@ -19,7 +19,9 @@ class StrictSerializer(serializers.Serializer):
 class SpecField(serializers.JSONField):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
-            raise serializers.ValidationError("Must be a JSON object (a workflow spec).")
+            raise serializers.ValidationError(
+                "Must be a JSON object (a workflow spec)."
+            )
         return data
 
 
@@ -29,7 +31,15 @@ class WorkflowSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Workflow
-        fields = ["id", "name", "description", "owner", "version", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "owner",
+            "version",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class WorkflowDetailSerializer(WorkflowSerializer):
@@ -43,8 +53,9 @@ class WorkflowCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     spec = SpecField(required=False)
-    message = serializers.CharField(required=False, allow_blank=True, max_length=500,
-                                    default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default=""
+    )
 
 
 class WorkflowUpdateSerializer(StrictSerializer):
@@ -52,8 +63,9 @@ class WorkflowUpdateSerializer(StrictSerializer):
     description = serializers.CharField(required=False, allow_blank=True)
     spec = SpecField(required=False)
     base_version = serializers.IntegerField(required=False, min_value=0)
-    message = serializers.CharField(required=False, allow_blank=True, max_length=500,
-                                    default="")
+    message = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, default=""
+    )
 
     def validate(self, attrs):
         if "spec" in attrs and "base_version" not in attrs:
@@ -68,8 +80,9 @@ class SpecCheckSerializer(StrictSerializer):
 
 
 class VersionSerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author.get_username", read_only=True,
-                                   default=None)
+    author = serializers.CharField(
+        source="author.get_username", read_only=True, default=None
+    )
 
     class Meta:
         model = WorkflowVersion
@@ -88,8 +101,15 @@ class RunStartSerializer(StrictSerializer):
 class NodeRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = NodeRun
-        fields = ["node_id", "status", "attempt", "started_at", "finished_at", "error",
-                  "output"]
+        fields = [
+            "node_id",
+            "status",
+            "attempt",
+            "started_at",
+            "finished_at",
+            "error",
+            "output",
+        ]
 
 
 class RunSerializer(serializers.ModelSerializer):
@@ -97,8 +117,18 @@ class RunSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Run
-        fields = ["id", "workflow", "version", "status", "substatus", "inputs", "error",
-                  "created_at", "started_at", "finished_at"]
+        fields = [
+            "id",
+            "workflow",
+            "version",
+            "status",
+            "substatus",
+            "inputs",
+            "error",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
 
 
 class RunDetailSerializer(RunSerializer):
@@ -115,8 +145,17 @@ class RunEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = RunEvent
-        fields = ["seq", "type", "run_id", "node_id", "status", "substatus", "at", "level",
-                  "message"]
+        fields = [
+            "seq",
+            "type",
+            "run_id",
+            "node_id",
+            "status",
+            "substatus",
+            "at",
+            "level",
+            "message",
+        ]
 
 
 class NodeTypeSerializer(serializers.Serializer):

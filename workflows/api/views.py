@@ -38,20 +38,30 @@ class WorkflowViewSet(
         return selectors.workflows_visible_to(self.request.user)
 
     def get_serializer_class(self):
-        return s.WorkflowSerializer if self.action == "list" else s.WorkflowDetailSerializer
+        return (
+            s.WorkflowSerializer
+            if self.action == "list"
+            else s.WorkflowDetailSerializer
+        )
 
-    @extend_schema(request=s.WorkflowCreateSerializer, responses={201: s.WorkflowDetailSerializer})
+    @extend_schema(
+        request=s.WorkflowCreateSerializer, responses={201: s.WorkflowDetailSerializer}
+    )
     def create(self, request):
         workflow = workflow_services.workflow_create(
             owner=request.user, **_valid(s.WorkflowCreateSerializer, request)
         )
-        return Response(s.WorkflowDetailSerializer(workflow).data,
-                        status=status.HTTP_201_CREATED)
+        return Response(
+            s.WorkflowDetailSerializer(workflow).data, status=status.HTTP_201_CREATED
+        )
 
-    @extend_schema(request=s.WorkflowUpdateSerializer, responses=s.WorkflowDetailSerializer)
+    @extend_schema(
+        request=s.WorkflowUpdateSerializer, responses=s.WorkflowDetailSerializer
+    )
     def partial_update(self, request, pk=None):
         workflow = workflow_services.workflow_update(
-            workflow=self.get_object(), user=request.user,
+            workflow=self.get_object(),
+            user=request.user,
             **_valid(s.WorkflowUpdateSerializer, request),
         )
         return Response(s.WorkflowDetailSerializer(workflow).data)
@@ -82,16 +92,19 @@ class WorkflowViewSet(
     @action(detail=True, methods=["post"])
     def runs(self, request, pk=None):
         run = run_services.run_start(
-            workflow=self.get_object(), user=request.user,
+            workflow=self.get_object(),
+            user=request.user,
             **_valid(s.RunStartSerializer, request),
         )
         return Response(s.RunDetailSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(parameters=[
-    OpenApiParameter("workflow", int, description="only runs of this workflow"),
-    OpenApiParameter("status", str, description="only runs with this status"),
-])
+@extend_schema(
+    parameters=[
+        OpenApiParameter("workflow", int, description="only runs of this workflow"),
+        OpenApiParameter("status", str, description="only runs with this status"),
+    ]
+)
 class RunViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         workflow = self.request.query_params.get("workflow")
@@ -111,7 +124,9 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(s.RunDetailSerializer(run).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("after", int, description="only events after this seq")],
+        parameters=[
+            OpenApiParameter("after", int, description="only events after this seq")
+        ],
         responses=s.RunEventSerializer(many=True),
     )
     @action(detail=True, methods=["get"])

@@ -46,12 +46,14 @@ class Graph:
     def from_spec(
         cls, spec: dict, type_trigger_rules: Mapping[str, str] | None = None
     ) -> "Graph":
-        """Build from a spec; `type_trigger_rules` gives node types' own default rule."""
+        """Build from a spec; `type_trigger_rules`: node type to its default rule."""
         type_rules = type_trigger_rules or {}
         nodes = tuple(node["id"] for node in spec.get("nodes", []))
         upstream: dict[str, list[Edge]] = {node_id: [] for node_id in nodes}
         for raw in spec.get("edges", []):
-            edge = Edge(raw["source"], raw["target"], raw.get("source_port") or DEFAULT_PORT)
+            edge = Edge(
+                raw["source"], raw["target"], raw.get("source_port") or DEFAULT_PORT
+            )
             upstream.setdefault(edge.target, []).append(edge)
         return cls(
             nodes=nodes,
@@ -61,7 +63,9 @@ class Graph:
             ),
             trigger_rules={
                 n["id"]: n.get("trigger_rule")
-                or type_rules.get(n.get("type", "").partition("@")[0], DEFAULT_TRIGGER_RULE)
+                or type_rules.get(
+                    n.get("type", "").partition("@")[0], DEFAULT_TRIGGER_RULE
+                )
                 for n in spec.get("nodes", [])
             },
             upstream={key: tuple(edges) for key, edges in upstream.items()},

@@ -45,7 +45,9 @@ class Executor:
         """Start driving a run; safe to call from any thread."""
         # A fresh context: the caller's (a request's, say) must not leak into
         # the run, asgiref's thread-sensitivity markers least of all.
-        self.loop.call_soon_threadsafe(self._start, run_id, context=contextvars.Context())
+        self.loop.call_soon_threadsafe(
+            self._start, run_id, context=contextvars.Context()
+        )
 
     def cancel(self, run_id: int) -> bool:
         """Cancel a run driven here and wait until it is recorded; False if not ours."""
@@ -53,8 +55,10 @@ class Executor:
         return future.result(timeout=CANCEL_WAIT_S)
 
     def join(self, run_id: int, timeout: float) -> None:
-        """Block until this executor has finished driving the run; from any other thread."""
-        asyncio.run_coroutine_threadsafe(self.wait_for(run_id), self.loop).result(timeout)
+        """From another thread, block until this executor has finished the run."""
+        asyncio.run_coroutine_threadsafe(self.wait_for(run_id), self.loop).result(
+            timeout
+        )
 
     async def close(self) -> None:
         """Cancel what is running and release the database connections."""
@@ -113,8 +117,12 @@ class RunDriver:
             await self._finish_cancelled()
         except Exception as exc:
             logger.exception("run %s stopped by an internal error", self.run_id)
-            await self._write(store.set_run_status, RunStatus.FAILED,
-                              substatus="error", error=f"internal error: {exc}")
+            await self._write(
+                store.set_run_status,
+                RunStatus.FAILED,
+                substatus="error",
+                error=f"internal error: {exc}",
+            )
         finally:
             await self._writes.join()
             self._writer.cancel()
@@ -141,13 +149,17 @@ class RunDriver:
                 if decided:
                     continue
                 break
-            done, _ = await asyncio.wait(self._nodes, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                self._nodes, return_when=asyncio.FIRST_COMPLETED
+            )
             for task in done:
                 node_id = self._nodes.pop(task)
                 self._record(node_id, task.result())
         failed = any(s == NodeStatus.FAILED for s in state.statuses.values())
         final = RunStatus.FAILED if failed else RunStatus.SUCCEEDED
-        await self._write(store.set_run_status, final, substatus="error" if failed else "")
+        await self._write(
+            store.set_run_status, final, substatus="error" if failed else ""
+        )
 
     def _record(self, node_id: str, result: "NodeResult") -> None:
         state = self.state
@@ -157,8 +169,12 @@ class RunDriver:
             state.ports[node_id] = frozenset(result.ports)
             state.variables.update(result.variables)
         self._enqueue(
-            store.set_node_status, node_id, result.status,
-            output=result.output, ports=result.ports, error=result.error,
+            store.set_node_status,
+            node_id,
+            result.status,
+            output=result.output,
+            ports=result.ports,
+            error=result.error,
             variables=dict(state.variables) if result.variables else None,
         )
 
@@ -180,7 +196,9 @@ class RunDriver:
             log=lambda level, message: self.loop.call_soon_threadsafe(
                 self._enqueue, store.log, node_id, level, message
             ),
-            set_variable=lambda name, value: result.set_variable(state.spec, name, value),
+            set_variable=lambda name, value: result.set_variable(
+                state.spec, name, value
+            ),
         )
         try:
             ctx.config = _render_config(node, node_type, ctx.names)
@@ -232,9 +250,7 @@ class RunDriver:
             batch = [await self._writes.get()]
             while not self._writes.empty():
                 batch.append(self._writes.get_nowait())
-            operations = [
-                (_bind(fn, kwargs), args) for fn, args, kwargs, _ in batch
-            ]
+            operations = [(_bind(fn, kwargs), args) for fn, args, kwargs, _ in batch]
             try:
                 results = await _db(store.apply, self.run_id, operations)
             except Exception as exc:
@@ -288,7 +304,9 @@ def _render_config(node: dict, node_type, names: dict) -> dict:
         if "default" in value
     } | node.get("config", {})
     return {
-        key: value if key in node_type.expression_fields else expressions.render(value, names)
+        key: value
+        if key in node_type.expression_fields
+        else expressions.render(value, names)
         for key, value in config.items()
     }
 
@@ -317,7 +335,8 @@ def get_executor() -> Executor:
     with _executor_lock:
         if _executor is None:
             loop = asyncio.new_event_loop()
-            threading.Thread(target=loop.run_forever, name="flowdesk-executor",
-                             daemon=True).start()
+            threading.Thread(
+                target=loop.run_forever, name="flowdesk-executor", daemon=True
+            ).start()
             _executor = Executor(loop)
         return _executor

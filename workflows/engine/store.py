@@ -73,7 +73,9 @@ def begin(run: Run) -> RunState | None:
     )
 
 
-def set_run_status(run: Run, status: RunStatus, *, substatus: str = "", error: str = ""):
+def set_run_status(
+    run: Run, status: RunStatus, *, substatus: str = "", error: str = ""
+):
     check_run_transition(run.status, status)
     now = timezone.now()
     run.status, run.substatus = status, substatus
@@ -83,9 +85,16 @@ def set_run_status(run: Run, status: RunStatus, *, substatus: str = "", error: s
         run.started_at = now
     elif status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED):
         run.finished_at = now
-    run.save(update_fields=["status", "substatus", "error", "started_at", "finished_at"])
-    append_event(run, type=RunEvent.Type.RUN_STATUS, status=status, substatus=substatus,
-                 message=error)
+    run.save(
+        update_fields=["status", "substatus", "error", "started_at", "finished_at"]
+    )
+    append_event(
+        run,
+        type=RunEvent.Type.RUN_STATUS,
+        status=status,
+        substatus=substatus,
+        message=error,
+    )
 
 
 def set_node_status(
@@ -98,7 +107,7 @@ def set_node_status(
     error: str = "",
     variables: dict | None = None,
 ):
-    """Record a node's new status; with `variables`, also the run's context (a savepoint)."""
+    """Record a node's status; with `variables`, the run context too (a savepoint)."""
     node_run = NodeRun.objects.get(run=run, node_id=node_id)
     check_node_transition(node_run.status, status)
     now = timezone.now()
@@ -113,8 +122,13 @@ def set_node_status(
     if variables is not None:
         run.context = {**run.context, "vars": variables}
         run.save(update_fields=["context"])
-    append_event(run, type=RunEvent.Type.NODE_STATUS, node_id=node_id, status=status,
-                 message=error)
+    append_event(
+        run,
+        type=RunEvent.Type.NODE_STATUS,
+        node_id=node_id,
+        status=status,
+        message=error,
+    )
 
 
 def resolve_nodes(run: Run, node_ids: Sequence[str], status: NodeStatus):
@@ -123,14 +137,18 @@ def resolve_nodes(run: Run, node_ids: Sequence[str], status: NodeStatus):
 
 
 def log(run: Run, node_id: str, level: str, message: str):
-    append_event(run, type=RunEvent.Type.LOG, node_id=node_id, level=level, message=message)
+    append_event(
+        run, type=RunEvent.Type.LOG, node_id=node_id, level=level, message=message
+    )
 
 
 def cancel(run: Run):
     """Cancel every node that has not finished, then the run."""
     if run.is_finished:
         return
-    unfinished = run.node_runs.filter(status__in=[NodeStatus.PENDING, NodeStatus.RUNNING])
+    unfinished = run.node_runs.filter(
+        status__in=[NodeStatus.PENDING, NodeStatus.RUNNING]
+    )
     for node_id in unfinished.values_list("node_id", flat=True):
         set_node_status(run, node_id, NodeStatus.CANCELLED, error="cancelled")
     set_run_status(run, RunStatus.CANCELLED, substatus="by_user")

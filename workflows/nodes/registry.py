@@ -23,7 +23,9 @@ def node_types() -> dict[str, type[NodeType]]:
     registry: dict[str, type[NodeType]] = {}
     for node_type in [*BUILTINS, *_plugin_types()]:
         if node_type.type in registry and registry[node_type.type] is not node_type:
-            logger.warning("node type %s is registered twice; keeping the first", node_type.type)
+            logger.warning(
+                "node type %s is registered twice; keeping the first", node_type.type
+            )
             continue
         registry[node_type.type] = node_type
     return registry

@@ -34,7 +34,9 @@ class RunStreamConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         try:
-            self.last_seq = int(parse_qs(self.scope["query_string"].decode()).get("after", ["0"])[0])
+            self.last_seq = int(
+                parse_qs(self.scope["query_string"].decode()).get("after", ["0"])[0]
+            )
         except ValueError:
             await self.close(code=CLOSE_BAD_REQUEST)
             return
@@ -46,7 +48,9 @@ class RunStreamConsumer(AsyncJsonWebsocketConsumer):
 
     async def disconnect(self, code):
         if hasattr(self, "last_seq"):
-            await self.channel_layer.group_discard(run_group(self.run_id), self.channel_name)
+            await self.channel_layer.group_discard(
+                run_group(self.run_id), self.channel_name
+            )
 
     async def run_event(self, message):
         event = message["event"]

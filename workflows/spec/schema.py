@@ -60,7 +60,10 @@ SPEC_SCHEMA = {
                     "name": {"type": "string", "maxLength": 200},
                     "position": {
                         "type": "object",
-                        "properties": {"x": {"type": "number"}, "y": {"type": "number"}},
+                        "properties": {
+                            "x": {"type": "number"},
+                            "y": {"type": "number"},
+                        },
                         "required": ["x", "y"],
                         "additionalProperties": False,
                     },

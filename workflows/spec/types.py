@@ -4,7 +4,14 @@ from datetime import datetime
 from typing import Any
 
 TYPES = ("string", "number", "integer", "boolean", "object", "array", "datetime", "any")
-_BOOLEAN_WORDS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+_BOOLEAN_WORDS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "false": False,
+    "0": False,
+    "no": False,
+}
 
 
 class ConversionError(ValueError):

@@ -29,7 +29,9 @@ class SpecError:
 def validate_spec(spec: Any) -> list[SpecError]:
     """Every problem with the spec, each naming its node and field; [] when valid."""
     if not isinstance(spec, dict):
-        return [SpecError("invalid_type", "The spec must be a JSON object.", field="spec")]
+        return [
+            SpecError("invalid_type", "The spec must be a JSON object.", field="spec")
+        ]
     if errors := _check_format(spec):
         return errors
     if errors := _check_schema(spec):
@@ -46,7 +48,9 @@ def validate_spec(spec: Any) -> list[SpecError]:
 def _check_format(spec: dict) -> list[SpecError]:
     fmt = spec.get("format")
     if not isinstance(fmt, int) or isinstance(fmt, bool):
-        return [SpecError("invalid_format", "format must be an integer.", field="format")]
+        return [
+            SpecError("invalid_format", "format must be an integer.", field="format")
+        ]
     if fmt > CURRENT_FORMAT:
         return [
             SpecError(
@@ -68,14 +72,18 @@ def _check_schema(spec: dict) -> list[SpecError]:
             raw = spec["nodes"][path[1]]
             node = raw.get("id") if isinstance(raw, dict) else None
         message = error.message
-        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        if error.validator == "additionalProperties" and isinstance(
+            error.instance, dict
+        ):
             known = error.schema.get("properties", {})
             extra = sorted(key for key in error.instance if key not in known)
             if extra and known:
                 path.append(extra[0])
                 message = f"Unknown field {extra[0]!r}."
         elif error.validator == "required" and isinstance(error.instance, dict):
-            missing = [key for key in error.validator_value if key not in error.instance]
+            missing = [
+                key for key in error.validator_value if key not in error.instance
+            ]
             if missing:
                 path.append(missing[0])
                 message = f"{missing[0]!r} is required."
@@ -89,17 +97,30 @@ def _check_nodes(spec: dict) -> list[SpecError]:
     for node_id, count in Counter(node["id"] for node in nodes).items():
         if count > 1:
             errors.append(
-                SpecError("duplicate_id", f"Node id {node_id!r} is used {count} times.",
-                          node=node_id, field="id")
+                SpecError(
+                    "duplicate_id",
+                    f"Node id {node_id!r} is used {count} times.",
+                    node=node_id,
+                    field="id",
+                )
             )
-    starts = [node["id"] for node in nodes if node["type"].partition("@")[0] == START_TYPE]
+    starts = [
+        node["id"] for node in nodes if node["type"].partition("@")[0] == START_TYPE
+    ]
     if not starts:
-        errors.append(SpecError("missing_start", "The workflow needs a core.start node.",
-                                field="nodes"))
+        errors.append(
+            SpecError(
+                "missing_start", "The workflow needs a core.start node.", field="nodes"
+            )
+        )
     for extra in starts[1:]:
         errors.append(
-            SpecError("multiple_start", "A workflow has exactly one core.start node.",
-                      node=extra, field="type")
+            SpecError(
+                "multiple_start",
+                "A workflow has exactly one core.start node.",
+                node=extra,
+                field="type",
+            )
         )
     for node in nodes:
         errors += _check_node(node)
@@ -110,12 +131,22 @@ def _check_node(node: dict) -> list[SpecError]:
     try:
         node_type = resolve(node["type"])
     except UnknownNodeType as exc:
-        return [SpecError("unknown_node_type", f"Node {node['id']!r}: {exc}.",
-                          node=node["id"], field="type")]
+        return [
+            SpecError(
+                "unknown_node_type",
+                f"Node {node['id']!r}: {exc}.",
+                node=node["id"],
+                field="type",
+            )
+        ]
     config = node.get("config", {})
     errors = [
-        SpecError("invalid_config", f"Node {node['id']!r}: {error.message}.",
-                  node=node["id"], field=_field(["config", *error.path]))
+        SpecError(
+            "invalid_config",
+            f"Node {node['id']!r}: {error.message}.",
+            node=node["id"],
+            field=_field(["config", *error.path]),
+        )
         for error in Draft202012Validator(node_type.config_schema).iter_errors(config)
     ]
     for path, text in _strings(config):
@@ -124,8 +155,12 @@ def _check_node(node: dict) -> list[SpecError]:
             expressions.check(text, expression=is_expression)
         except expressions.ExpressionError as exc:
             errors.append(
-                SpecError("invalid_expression", f"Node {node['id']!r}: {exc}.",
-                          node=node["id"], field=_field(["config", *path]))
+                SpecError(
+                    "invalid_expression",
+                    f"Node {node['id']!r}: {exc}.",
+                    node=node["id"],
+                    field=_field(["config", *path]),
+                )
             )
     return errors
 
@@ -139,8 +174,13 @@ def _check_declarations(spec: dict) -> list[SpecError]:
             try:
                 convert(declaration["default"], declaration["type"])
             except ConversionError as exc:
-                errors.append(SpecError("invalid_default", f"{section}.{name}: {exc}.",
-                                        field=f"{section}.{name}.default"))
+                errors.append(
+                    SpecError(
+                        "invalid_default",
+                        f"{section}.{name}: {exc}.",
+                        field=f"{section}.{name}.default",
+                    )
+                )
     return errors
 
 
@@ -153,25 +193,53 @@ def _check_edges(spec: dict) -> list[SpecError]:
         source, target = edge["source"], edge["target"]
         port = edge.get("source_port") or DEFAULT_PORT
         if source not in types:
-            errors.append(SpecError("unknown_node", f"Edge {index} starts at unknown node "
-                                    f"{source!r}.", field=f"{where}.source"))
+            errors.append(
+                SpecError(
+                    "unknown_node",
+                    f"Edge {index} starts at unknown node {source!r}.",
+                    field=f"{where}.source",
+                )
+            )
             continue
         if target not in types:
-            errors.append(SpecError("unknown_node", f"Edge {index} ends at unknown node "
-                                    f"{target!r}.", node=source, field=f"{where}.target"))
+            errors.append(
+                SpecError(
+                    "unknown_node",
+                    f"Edge {index} ends at unknown node {target!r}.",
+                    node=source,
+                    field=f"{where}.target",
+                )
+            )
             continue
         if port not in types[source].outputs:
             declared = ", ".join(types[source].outputs) or "none"
-            errors.append(SpecError("unknown_port", f"Node {source!r} has no output port "
-                                    f"{port!r} (it has: {declared}).", node=source,
-                                    field=f"{where}.source_port"))
+            errors.append(
+                SpecError(
+                    "unknown_port",
+                    f"Node {source!r} has no output port "
+                    f"{port!r} (it has: {declared}).",
+                    node=source,
+                    field=f"{where}.source_port",
+                )
+            )
         if not types[target].inputs:
-            errors.append(SpecError("no_inputs", f"Node {target!r} ({types[target].type}) "
-                                    "takes no incoming edges.", node=target,
-                                    field=f"{where}.target"))
+            errors.append(
+                SpecError(
+                    "no_inputs",
+                    f"Node {target!r} ({types[target].type}) takes no incoming edges.",
+                    node=target,
+                    field=f"{where}.target",
+                )
+            )
         if (source, port, target) in seen:
-            errors.append(SpecError("duplicate_edge", f"Edge {source} → {target} appears "
-                                    "twice.", node=target, field=where))
+            errors.append(
+                SpecError(
+                    "duplicate_edge",
+                    f"Edge {source} → {target} appears twice.",
+                    node=target,
+                    field=where,
+                )
+            )
         seen.add((source, port, target))
     return errors
 
@@ -200,5 +268,7 @@ def _strings(value: Any, path: tuple = ()):
 def _field(path: list) -> str | None:
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+        text += (
+            f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+        )
     return text or None

@@ -19,8 +19,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
-        parser.add_argument("--port", type=int, default=None,
-                            help="default: $PORT or 8000")
+        parser.add_argument(
+            "--port", type=int, default=None, help="default: $PORT or 8000"
+        )
 
     def handle(self, *args, host, port, **options):
         port = port or _port_from_env()
@@ -40,10 +41,14 @@ class Command(BaseCommand):
         users = get_user_model()
         if users.objects.exists():
             return
-        password = os.environ.get("FLOWDESK_ADMIN_PASSWORD") or secrets.token_urlsafe(12)
+        password = os.environ.get("FLOWDESK_ADMIN_PASSWORD") or secrets.token_urlsafe(
+            12
+        )
         users.objects.create_superuser("admin", email="", password=password)
         if "FLOWDESK_ADMIN_PASSWORD" in os.environ:
-            self.stdout.write("Created user admin with the password in FLOWDESK_ADMIN_PASSWORD.")
+            self.stdout.write(
+                "Created user admin with the password in FLOWDESK_ADMIN_PASSWORD."
+            )
         else:
             self.stdout.write(f"Created user admin with password: {password}")
 

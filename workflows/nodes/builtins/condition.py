@@ -25,4 +25,6 @@ class Condition(NodeType):
 
     def execute(self, ctx):
         result = bool(evaluate(ctx.config["expression"], ctx.names))
-        return Outcome(output={"result": result}, ports=("true" if result else "false",))
+        return Outcome(
+            output={"result": result}, ports=("true" if result else "false",)
+        )

@@ -22,6 +22,8 @@ class Log(NodeType):
 
     def execute(self, ctx):
         message = ctx.config["message"]
-        ctx.log(message if isinstance(message, str) else repr(message),
-                ctx.config.get("level", "info"))
+        ctx.log(
+            message if isinstance(message, str) else repr(message),
+            ctx.config.get("level", "info"),
+        )
         return {"message": message}
