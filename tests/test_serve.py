@@ -1,9 +1,11 @@
 """`manage.py serve`: the one-process server, its first admin and a clean stop."""
 
 import http.cookiejar
+import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -28,20 +30,44 @@ def read_until(process, pattern: str, lines: list[str]) -> re.Match:
     raise AssertionError("".join(lines))
 
 
-def log_in(base: str, password: str) -> str:
-    jar = http.cookiejar.CookieJar()
-    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-    opener.open(f"{base}/accounts/login/").read()
-    csrf = next(cookie.value for cookie in jar if cookie.name == "csrftoken")
-    form = urllib.parse.urlencode(
-        {"username": "admin", "password": password, "csrfmiddlewaretoken": csrf}
-    ).encode()
-    request = urllib.request.Request(
-        f"{base}/accounts/login/",
-        data=form,
-        headers={"Referer": f"{base}/accounts/login/"},
-    )
-    return opener.open(request).geturl()
+class Browser:
+    """Just enough of a browser: cookies, the login form and CSRF-protected JSON."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar)
+        )
+
+    def csrf(self) -> str:
+        return next(cookie.value for cookie in self.jar if cookie.name == "csrftoken")
+
+    def log_in(self, password: str) -> str:
+        self.opener.open(f"{self.base}/accounts/login/").read()
+        form = {
+            "username": "admin",
+            "password": password,
+            "csrfmiddlewaretoken": self.csrf(),
+        }
+        request = urllib.request.Request(
+            f"{self.base}/accounts/login/",
+            data=urllib.parse.urlencode(form).encode(),
+            headers={"Referer": f"{self.base}/accounts/login/"},
+        )
+        return self.opener.open(request).geturl()
+
+    def post(self, path: str, body: dict) -> dict:
+        request = urllib.request.Request(
+            f"{self.base}{path}",
+            data=json.dumps(body).encode(),
+            headers={
+                "Content-Type": "application/json",
+                "X-CSRFToken": self.csrf(),
+                "Referer": f"{self.base}/",
+            },
+        )
+        return json.loads(self.opener.open(request).read())
 
 
 def test_first_start_creates_admin_prints_its_password_and_ctrl_c_stops(tmp_path):
@@ -70,14 +96,43 @@ def test_first_start_creates_admin_prints_its_password_and_ctrl_c_stops(tmp_path
             process, r"Created user admin with password: (\S+)", lines
         )[1]
         read_until(process, rf"serving at http://127.0.0.1:{port}/", lines)
-        landed = log_in(f"http://127.0.0.1:{port}", password)
-        assert landed == f"http://127.0.0.1:{port}/"
+        browser = Browser(f"http://127.0.0.1:{port}")
+        assert browser.log_in(password) == f"http://127.0.0.1:{port}/"
+        workflow = browser.post("/api/workflows/", {"name": "slow", "spec": SLOW})
+        run = browser.post(f"/api/workflows/{workflow['id']}/runs/", {})
+        wait_until_running(tmp_path / "db.sqlite3", run["id"])
         process.send_signal(signal.SIGINT)
         rest, _ = process.communicate(timeout=30)
     finally:
         process.kill()
     assert process.returncode == 0, "".join(lines) + rest
     assert "Flowdesk stopped." in rest
+    # The run it was driving is not left "running" with nothing behind it.
+    assert run_status(tmp_path / "db.sqlite3", run["id"]) == ("cancelled", "shutdown")
+
+
+SLOW = {
+    "format": 1,
+    "nodes": [
+        {"id": "start", "type": "core.start"},
+        {"id": "wait", "type": "core.delay", "config": {"seconds": 60}},
+    ],
+    "edges": [{"source": "start", "target": "wait"}],
+}
+
+
+def run_status(db: Path, run_id: int) -> tuple[str, str]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(
+            "SELECT status, substatus FROM workflows_run WHERE id = ?", (run_id,)
+        ).fetchone()
+
+
+def wait_until_running(db: Path, run_id: int) -> None:
+    deadline = time.monotonic() + 30
+    while run_status(db, run_id)[0] != "running":
+        assert time.monotonic() < deadline, "the run never started"
+        time.sleep(0.05)
 
 
 def test_a_bad_port_is_refused_by_name(tmp_path):

@@ -63,7 +63,7 @@ class Executor:
     async def close(self) -> None:
         """Cancel what is running and release the database connections."""
         for run_id in list(self._drivers):
-            await self._cancel(run_id)
+            await self._cancel(run_id, reason="shutdown")
         await _db(connections.close_all)
 
     def _start(self, run_id: int) -> None:
@@ -78,11 +78,11 @@ class Executor:
         if driver := self._drivers.get(run_id):
             await asyncio.shield(driver.task)
 
-    async def _cancel(self, run_id: int) -> bool:
+    async def _cancel(self, run_id: int, reason: str = "by_user") -> bool:
         driver = self._drivers.get(run_id)
         if driver is None:
             return False
-        driver.request_cancel()
+        driver.request_cancel(reason)
         await asyncio.shield(driver.task)
         return True
 
@@ -95,13 +95,13 @@ class RunDriver:
         self.loop = loop
         self.state: store.RunState | None = None
         self._nodes: dict[asyncio.Task, str] = {}
-        self._cancel_requested = False
+        self._cancel_reason: str | None = None
         self._writes: asyncio.Queue = asyncio.Queue()
         self._writer = loop.create_task(self._write_loop())
         self.task = loop.create_task(self._drive())
 
-    def request_cancel(self) -> None:
-        self._cancel_requested = True
+    def request_cancel(self, reason: str) -> None:
+        self._cancel_reason = reason
         for task in self._nodes:
             task.cancel()
         self.task.cancel()
@@ -112,7 +112,7 @@ class RunDriver:
             if self.state is not None:
                 await self._advance_until_done()
         except asyncio.CancelledError:
-            if not self._cancel_requested:
+            if self._cancel_reason is None:
                 raise
             await self._finish_cancelled()
         except Exception as exc:
@@ -181,7 +181,7 @@ class RunDriver:
     async def _finish_cancelled(self) -> None:
         if self._nodes:
             await asyncio.gather(*self._nodes, return_exceptions=True)
-        await self._write(store.cancel)
+        await self._write(store.cancel, self._cancel_reason)
 
     async def _run_node(self, node_id: str) -> "NodeResult":
         state = self.state

@@ -142,7 +142,7 @@ def log(run: Run, node_id: str, level: str, message: str):
     )
 
 
-def cancel(run: Run):
+def cancel(run: Run, substatus: str = "by_user"):
     """Cancel every node that has not finished, then the run."""
     if run.is_finished:
         return
@@ -151,4 +151,4 @@ def cancel(run: Run):
     )
     for node_id in unfinished.values_list("node_id", flat=True):
         set_node_status(run, node_id, NodeStatus.CANCELLED, error="cancelled")
-    set_run_status(run, RunStatus.CANCELLED, substatus="by_user")
+    set_run_status(run, RunStatus.CANCELLED, substatus=substatus)
