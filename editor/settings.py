@@ -93,6 +93,8 @@ STATICFILES_DIRS = [BASE_DIR / "frontend" / "dist"]
 # Serve straight from the finders so `make run` needs no collectstatic step.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# Vite puts a content hash in every asset name, so those never change.
+WHITENOISE_IMMUTABLE_FILE_TEST = r"^/static/assets/.+-[A-Za-z0-9_-]{8,}\.\w+$"
 
 DJANGO_VITE = {
     "default": {

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from workflows import selectors
 from workflows.api import serializers as s
-from workflows.nodes.registry import node_types
+from workflows.nodes.registry import sorted_node_types
 from workflows.services import runs as run_services
 from workflows.services import workflows as workflow_services
 from workflows.spec.validation import validate_spec
@@ -19,8 +19,7 @@ from workflows.spec.validation import validate_spec
 class NodeTypeList(APIView):
     @extend_schema(responses=s.NodeTypeSerializer(many=True))
     def get(self, request):
-        types = sorted(node_types().values(), key=lambda t: (t.category, t.name))
-        return Response(s.NodeTypeSerializer(types, many=True).data)
+        return Response(s.NodeTypeSerializer(sorted_node_types(), many=True).data)
 
 
 def _valid(serializer_class, request):
@@ -35,7 +34,13 @@ class WorkflowViewSet(
     serializer_class = s.WorkflowSerializer
 
     def get_queryset(self):
-        return selectors.workflows_visible_to(self.request.user)
+        workflows = selectors.workflows_visible_to(self.request.user)
+        # The list answers without specs; do not load them.
+        return (
+            workflows.defer("active_version__spec")
+            if self.action == "list"
+            else workflows
+        )
 
     def get_serializer_class(self):
         return (

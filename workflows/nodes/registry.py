@@ -31,6 +31,11 @@ def node_types() -> dict[str, type[NodeType]]:
     return registry
 
 
+def sorted_node_types() -> list[type[NodeType]]:
+    """Node types in palette order: by category, then name."""
+    return sorted(node_types().values(), key=lambda t: (t.category, t.name))
+
+
 def resolve(type_ref: str) -> type[NodeType]:
     """Find the class for `core.http` or a pinned `core.http@2`."""
     name, _, pinned = type_ref.partition("@")

@@ -2,6 +2,7 @@
 
 from collections import Counter
 from dataclasses import asdict, dataclass
+from functools import cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -147,7 +148,7 @@ def _check_node(node: dict) -> list[SpecError]:
             node=node["id"],
             field=_field(["config", *error.path]),
         )
-        for error in Draft202012Validator(node_type.config_schema).iter_errors(config)
+        for error in _config_validator(node_type).iter_errors(config)
     ]
     for path, text in _strings(config):
         try:
@@ -163,6 +164,11 @@ def _check_node(node: dict) -> list[SpecError]:
                 )
             )
     return errors
+
+
+@cache
+def _config_validator(node_type) -> Draft202012Validator:
+    return Draft202012Validator(node_type.config_schema)
 
 
 def _check_declarations(spec: dict) -> list[SpecError]:
