@@ -70,7 +70,9 @@ def sqlite_database(path: Path) -> dict:
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         },
-        "TEST": {"NAME": path.with_name(path.stem + "-test.sqlite3")},
+        # A file (not memory) so the executor's thread sees the test data; one
+        # per process so concurrent test runs never share it.
+        "TEST": {"NAME": path.with_name(f"{path.stem}-test-{os.getpid()}.sqlite3")},
     }
 
 

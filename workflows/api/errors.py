@@ -4,6 +4,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from workflows.engine.states import InvalidTransition
 from workflows.errors import (
     FlowdeskError,
     InvalidInputs,
@@ -21,6 +22,14 @@ _STATUS = {
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, InvalidTransition):
+        # A concurrent request changed the status first.
+        body = {
+            "code": "invalid_state",
+            "message": f"The {exc}.",
+            "status": exc.current,
+        }
+        return Response(body, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, FlowdeskError):
         body = {"code": exc.code, "message": exc.message, **exc.details}
         return Response(

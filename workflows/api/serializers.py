@@ -108,6 +108,7 @@ class NodeRunSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "error",
+            "error_type",
             "output",
         ]
 

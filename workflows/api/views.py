@@ -125,8 +125,26 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(request=None, responses=s.RunDetailSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
-        run = run_services.run_cancel(run=self.get_object())
-        return Response(s.RunDetailSerializer(run).data)
+        return self._control(run_services.run_cancel)
+
+    @extend_schema(request=None, responses={202: s.RunDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        return self._control(run_services.run_pause, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: s.RunDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        return self._control(run_services.run_resume, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(request=None, responses={202: s.RunDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        return self._control(run_services.run_retry, status.HTTP_202_ACCEPTED)
+
+    def _control(self, service, status_code=status.HTTP_200_OK):
+        run = service(run=self.get_object())
+        return Response(s.RunDetailSerializer(run).data, status=status_code)
 
     @extend_schema(
         parameters=[

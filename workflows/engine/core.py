@@ -14,6 +14,9 @@ from workflows.engine.states import NodeStatus
 START_TYPE = "core.start"
 DEFAULT_PORT = "out"
 DEFAULT_TRIGGER_RULE = "all_success"
+ERROR_PORT = "error"
+# on_error values under which a failed node's downstream still gets an output.
+HANDLED_ERRORS = {"continue": DEFAULT_PORT, "route": ERROR_PORT}
 TRIGGER_RULES = (
     "all_success",
     "all_failed",
@@ -41,6 +44,9 @@ class Graph:
     start: str | None
     trigger_rules: Mapping[str, str]
     upstream: Mapping[str, tuple[Edge, ...]]
+    # Nodes whose failure is handled (on_error continue/route): downstream
+    # sees them as done, on the ports the executor records for them.
+    handled_errors: frozenset[str] = frozenset()
 
     @classmethod
     def from_spec(
@@ -69,6 +75,11 @@ class Graph:
                 for n in spec.get("nodes", [])
             },
             upstream={key: tuple(edges) for key, edges in upstream.items()},
+            handled_errors=frozenset(
+                n["id"]
+                for n in spec.get("nodes", [])
+                if n.get("on_error") in HANDLED_ERRORS
+            ),
         )
 
     def find_cycle(self) -> list[str] | None:
@@ -133,9 +144,10 @@ def plan(
 ) -> Plan:
     """Decide every pending node whose outcome is now certain.
 
-    `chosen_ports` holds, for each succeeded node, the output ports it sent
-    data out of; an edge from a port that was not chosen counts as skipped,
-    which is how the untaken side of a condition is skipped.
+    `chosen_ports` holds, for each succeeded node (and each failed node whose
+    error is handled), the output ports it sent data out of; an edge from a
+    port that was not chosen counts as skipped, which is how the untaken side
+    of a condition, or the error port of a node that did not fail, is skipped.
     """
     ready, skipped, upstream_failed = [], [], []
     for node in graph.nodes:
@@ -146,7 +158,7 @@ def plan(
             # Only the start node begins a run; a node nobody connected is not run.
             (ready if node == graph.start else skipped).append(node)
             continue
-        counts = _count(edges, statuses, chosen_ports)
+        counts = _count(edges, statuses, chosen_ports, graph.handled_errors)
         decision = _decide(graph.trigger_rules.get(node, DEFAULT_TRIGGER_RULE), counts)
         if decision is NodeStatus.RUNNING:
             ready.append(node)
@@ -157,11 +169,12 @@ def plan(
     return Plan(tuple(ready), tuple(skipped), tuple(upstream_failed))
 
 
-def _count(edges, statuses, chosen_ports) -> _Counts:
+def _count(edges, statuses, chosen_ports, handled_errors) -> _Counts:
     counts = _Counts(upstream=len(edges))
     for edge in edges:
         status = statuses.get(edge.source, NodeStatus.PENDING)
-        if status == NodeStatus.SUCCEEDED:
+        handled = status == NodeStatus.FAILED and edge.source in handled_errors
+        if status == NodeStatus.SUCCEEDED or handled:
             taken = edge.source_port in chosen_ports.get(edge.source, ())
             outcome = "success" if taken else "skipped"
         else:

@@ -6,14 +6,28 @@ from enum import StrEnum
 class RunStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
+    PAUSED = "paused"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
 
 
+class RunSubstatus(StrEnum):
+    """Why a run is in its status; empty when there is nothing more to say."""
+
+    NONE = ""
+    QUEUED = "queued"  # pending: waiting for the executor to pick it up
+    RETRYING = "retrying"  # running: a node failed and will be tried again
+    BY_USER = "by_user"  # paused or cancelled by someone
+    SHUTDOWN = "shutdown"  # cancelled because the server stopped
+    ERROR = "error"  # failed: a node failed
+    FAIL_FAST = "fail_fast"  # failed: the first failure stopped the rest
+
+
 class NodeStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
+    RETRYING = "retrying"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -28,39 +42,43 @@ class InvalidTransition(Exception):
         self.new = new
 
 
+_RUN = RunStatus
 RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
-    RunStatus.PENDING: frozenset(
-        {RunStatus.RUNNING, RunStatus.FAILED, RunStatus.CANCELLED}
-    ),
-    RunStatus.RUNNING: frozenset(
-        {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED}
-    ),
-    RunStatus.SUCCEEDED: frozenset(),
-    RunStatus.FAILED: frozenset(),
-    RunStatus.CANCELLED: frozenset(),
+    _RUN.PENDING: frozenset({_RUN.RUNNING, _RUN.FAILED, _RUN.CANCELLED}),
+    _RUN.RUNNING: frozenset({_RUN.PAUSED, _RUN.SUCCEEDED, _RUN.FAILED, _RUN.CANCELLED}),
+    _RUN.PAUSED: frozenset({_RUN.RUNNING, _RUN.CANCELLED}),
+    _RUN.SUCCEEDED: frozenset(),
+    # A failed or cancelled run can be retried: it is queued again.
+    _RUN.FAILED: frozenset({_RUN.PENDING}),
+    _RUN.CANCELLED: frozenset({_RUN.PENDING}),
 }
 
+_NODE = NodeStatus
+_NOT_RUN = frozenset({_NODE.SKIPPED, _NODE.UPSTREAM_FAILED, _NODE.CANCELLED})
 NODE_TRANSITIONS: dict[NodeStatus, frozenset[NodeStatus]] = {
-    NodeStatus.PENDING: frozenset(
-        {
-            NodeStatus.RUNNING,
-            NodeStatus.SKIPPED,
-            NodeStatus.UPSTREAM_FAILED,
-            NodeStatus.CANCELLED,
-        }
+    _NODE.PENDING: frozenset({_NODE.RUNNING}) | _NOT_RUN,
+    _NODE.RUNNING: frozenset(
+        {_NODE.RETRYING, _NODE.SUCCEEDED, _NODE.FAILED, _NODE.CANCELLED}
     ),
-    NodeStatus.RUNNING: frozenset(
-        {NodeStatus.SUCCEEDED, NodeStatus.FAILED, NodeStatus.CANCELLED}
-    ),
-    NodeStatus.SUCCEEDED: frozenset(),
-    NodeStatus.FAILED: frozenset(),
-    NodeStatus.SKIPPED: frozenset(),
-    NodeStatus.UPSTREAM_FAILED: frozenset(),
-    NodeStatus.CANCELLED: frozenset(),
+    _NODE.RETRYING: frozenset({_NODE.RUNNING, _NODE.CANCELLED}),
+    _NODE.SUCCEEDED: frozenset(),
+    # What did not succeed goes back to pending when its run is retried.
+    _NODE.FAILED: frozenset({_NODE.PENDING}),
+    _NODE.SKIPPED: frozenset({_NODE.PENDING}),
+    _NODE.UPSTREAM_FAILED: frozenset({_NODE.PENDING}),
+    _NODE.CANCELLED: frozenset({_NODE.PENDING}),
 }
 
-FINISHED_RUN = frozenset(s for s, nxt in RUN_TRANSITIONS.items() if not nxt)
-FINISHED_NODE = frozenset(s for s, nxt in NODE_TRANSITIONS.items() if not nxt)
+FINISHED_RUN = frozenset({_RUN.SUCCEEDED, _RUN.FAILED, _RUN.CANCELLED})
+FINISHED_NODE = frozenset(
+    {
+        _NODE.SUCCEEDED,
+        _NODE.FAILED,
+        _NODE.SKIPPED,
+        _NODE.UPSTREAM_FAILED,
+        _NODE.CANCELLED,
+    }
+)
 
 
 def check_run_transition(current: str, new: str) -> RunStatus:

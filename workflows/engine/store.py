@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from workflows.engine.core import Graph
 from workflows.engine.states import (
+    FINISHED_NODE,
     NodeStatus,
     RunStatus,
+    RunSubstatus,
     check_node_transition,
     check_run_transition,
 )
@@ -40,6 +42,12 @@ class RunState:
     statuses: dict[str, str]
     ports: dict[str, frozenset[str]] = field(default_factory=dict)
     outputs: dict[str, Any] = field(default_factory=dict)
+    # Attempts made in earlier drives of the run (before a retry of the run).
+    attempts: dict[str, int] = field(default_factory=dict)
+    nodes: dict[str, dict] = field(init=False)
+
+    def __post_init__(self):
+        self.nodes = {node["id"]: node for node in self.spec["nodes"]}
 
 
 def apply(run_id: int, operations: Sequence[Operation]) -> list[Any]:
@@ -54,34 +62,54 @@ def apply(run_id: int, operations: Sequence[Operation]) -> list[Any]:
 
 
 def begin(run: Run) -> RunState | None:
-    """Mark the run running, or failed when its spec can no longer run here."""
+    """Mark a pending or paused run running and load its state from the database.
+
+    A run whose spec can no longer run here (a plugin was removed) fails instead.
+    """
+    if run.status not in (RunStatus.PENDING, RunStatus.PAUSED):
+        return None  # finished, or another driver has it already
     spec = run.version.spec
     if errors := validate_spec(spec):
         problems = "; ".join(error.message for error in errors)
-        set_run_status(run, RunStatus.FAILED, substatus="error", error=problems)
+        set_run_status(
+            run, RunStatus.FAILED, substatus=RunSubstatus.ERROR, error=problems
+        )
         return None
     set_run_status(run, RunStatus.RUNNING)
     rules = {name: t.default_trigger_rule for name, t in node_types().items()}
-    return RunState(
+    state = RunState(
         run_id=run.pk,
         spec=spec,
         graph=Graph.from_spec(spec, rules),
         inputs=run.inputs,
         variables=run.context.get("vars", {}),
         started_at=run.started_at.isoformat(),
-        statuses=dict(run.node_runs.values_list("node_id", "status")),
+        statuses={},
     )
+    for node_id, status, output, ports, attempts in run.node_runs.values_list(
+        "node_id", "status", "output", "ports", "attempt"
+    ):
+        state.statuses[node_id] = status
+        state.attempts[node_id] = attempts
+        if ports:
+            state.outputs[node_id] = output
+            state.ports[node_id] = frozenset(ports)
+    return state
 
 
 def set_run_status(
-    run: Run, status: RunStatus, *, substatus: str = "", error: str = ""
+    run: Run,
+    status: RunStatus,
+    *,
+    substatus: RunSubstatus = RunSubstatus.NONE,
+    error: str = "",
 ):
     check_run_transition(run.status, status)
     now = timezone.now()
     run.status, run.substatus = status, substatus
     if error:
         run.error = error
-    if status == RunStatus.RUNNING:
+    if status == RunStatus.RUNNING and run.started_at is None:
         run.started_at = now
     elif status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELLED):
         run.finished_at = now
@@ -97,6 +125,14 @@ def set_run_status(
     )
 
 
+def set_run_substatus(run: Run, substatus: RunSubstatus):
+    run.substatus = substatus
+    run.save(update_fields=["substatus"])
+    append_event(
+        run, type=RunEvent.Type.RUN_STATUS, status=run.status, substatus=substatus
+    )
+
+
 def set_node_status(
     run: Run,
     node_id: str,
@@ -105,6 +141,7 @@ def set_node_status(
     output: Any = None,
     ports: Sequence[str] = (),
     error: str = "",
+    error_type: str = "",
     variables: dict | None = None,
 ):
     """Record a node's status; with `variables`, the run context too (a savepoint)."""
@@ -112,12 +149,13 @@ def set_node_status(
     check_node_transition(node_run.status, status)
     now = timezone.now()
     node_run.status = status
+    node_run.error, node_run.error_type = error, error_type
     if status == NodeStatus.RUNNING:
         node_run.attempt += 1
-        node_run.started_at = now
-    else:
+        node_run.started_at, node_run.finished_at = now, None
+    elif status in FINISHED_NODE:
         node_run.finished_at = now
-        node_run.output, node_run.ports, node_run.error = output, list(ports), error
+        node_run.output, node_run.ports = output, list(ports)
     node_run.save()
     if variables is not None:
         run.context = {**run.context, "vars": variables}
@@ -127,7 +165,7 @@ def set_node_status(
         type=RunEvent.Type.NODE_STATUS,
         node_id=node_id,
         status=status,
-        message=error,
+        message=f"{error_type}: {error}" if error_type and error else error,
     )
 
 
@@ -142,13 +180,31 @@ def log(run: Run, node_id: str, level: str, message: str):
     )
 
 
-def cancel(run: Run, substatus: str = "by_user"):
+def cancel(run: Run, substatus: RunSubstatus = RunSubstatus.BY_USER):
     """Cancel every node that has not finished, then the run."""
     if run.is_finished:
         return
-    unfinished = run.node_runs.filter(
-        status__in=[NodeStatus.PENDING, NodeStatus.RUNNING]
-    )
+    _cancel_unfinished_nodes(run)
+    set_run_status(run, RunStatus.CANCELLED, substatus=substatus)
+
+
+def fail_fast(run: Run):
+    """Stop at the first failure: what has not finished is cancelled, the run fails."""
+    _cancel_unfinished_nodes(run)
+    set_run_status(run, RunStatus.FAILED, substatus=RunSubstatus.FAIL_FAST)
+
+
+def requeue(run: Run):
+    """Queue a finished run again: what did not succeed will run as a new attempt."""
+    set_run_status(run, RunStatus.PENDING, substatus=RunSubstatus.QUEUED)
+    run.finished_at, run.error = None, ""
+    run.save(update_fields=["finished_at", "error"])
+    retried = run.node_runs.exclude(status=NodeStatus.SUCCEEDED)
+    for node_id in retried.values_list("node_id", flat=True):
+        set_node_status(run, node_id, NodeStatus.PENDING)
+
+
+def _cancel_unfinished_nodes(run: Run):
+    unfinished = run.node_runs.exclude(status__in=FINISHED_NODE)
     for node_id in unfinished.values_list("node_id", flat=True):
         set_node_status(run, node_id, NodeStatus.CANCELLED, error="cancelled")
-    set_run_status(run, RunStatus.CANCELLED, substatus=substatus)

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
 
-from workflows.engine.states import NodeStatus, RunStatus
+from workflows.engine.states import FINISHED_RUN, NodeStatus, RunStatus
 
 
 def _choices(enum):
@@ -45,11 +45,7 @@ class Run(models.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.status in {
-            RunStatus.SUCCEEDED,
-            RunStatus.FAILED,
-            RunStatus.CANCELLED,
-        }
+        return self.status in FINISHED_RUN
 
 
 class NodeRun(models.Model):
@@ -63,6 +59,7 @@ class NodeRun(models.Model):
     # The output ports a succeeded node sent data out of (a condition's true/false).
     ports = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
+    error_type = models.CharField(max_length=100, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

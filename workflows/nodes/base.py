@@ -27,6 +27,7 @@ class NodeContext:
         *,
         run_id: int,
         node_id: str,
+        attempt: int,
         config: dict,
         names: dict[str, Any],
         log: Callable[[str, str], None],
@@ -34,6 +35,7 @@ class NodeContext:
     ):
         self.run_id = run_id
         self.node_id = node_id
+        self.attempt = attempt  # 1 for the first try, 2 for the first retry, ...
         self.config = config
         self.names = names
         self._log = log

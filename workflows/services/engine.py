@@ -2,7 +2,13 @@
 
 from workflows.models import Run, Workflow
 from workflows.selectors import workflows_visible_to
-from workflows.services.runs import run_start
+from workflows.services.runs import (
+    run_cancel,
+    run_pause,
+    run_resume,
+    run_retry,
+    run_start,
+)
 from workflows.services.workflows import workflow_create
 
 
@@ -29,3 +35,19 @@ class Engine:
             "error": run.error,
             "nodes": dict(run.node_runs.values_list("node_id", "status")),
         }
+
+    @staticmethod
+    def pause_run(run_id: int) -> Run:
+        return run_pause(run=Run.objects.get(pk=run_id))
+
+    @staticmethod
+    def resume_run(run_id: int) -> Run:
+        return run_resume(run=Run.objects.get(pk=run_id))
+
+    @staticmethod
+    def cancel_run(run_id: int) -> Run:
+        return run_cancel(run=Run.objects.get(pk=run_id))
+
+    @staticmethod
+    def retry_run(run_id: int) -> Run:
+        return run_retry(run=Run.objects.get(pk=run_id))

@@ -73,18 +73,47 @@ def run_start(*, workflow: Workflow, inputs: dict, user) -> Run:
 
 def run_cancel(*, run: Run) -> Run:
     """Stop a run: running nodes are cancelled, nothing new starts."""
-    if run.is_finished:
-        raise InvalidState(
-            f"The run is already {run.status}; only an unfinished run "
-            "can be cancelled.",
-            status=run.status,
-        )
+    _require(run, {RunStatus.PENDING, RunStatus.RUNNING, RunStatus.PAUSED}, "cancelled")
     if not get_executor().cancel(run.pk):
-        # Not driven by this process (not started yet): record it directly.
+        # Not driven by this process (queued or paused): record it directly.
         store.apply(run.pk, [(store.cancel, ())])
     run.refresh_from_db()
-    if run.status != RunStatus.CANCELLED and not run.is_finished:
-        raise InvalidState(
-            f"The run could not be cancelled (it is {run.status}).", status=run.status
-        )
     return run
+
+
+def run_pause(*, run: Run) -> Run:
+    """Start no new node; the run is `paused` once its running nodes finish."""
+    _require(run, {RunStatus.RUNNING}, "paused")
+    if not get_executor().pause(run.pk):
+        raise InvalidState(
+            "The run is not being driven by this server, so it cannot be paused.",
+            status=run.status,
+        )
+    run.refresh_from_db()
+    return run
+
+
+def run_resume(*, run: Run) -> Run:
+    """Continue a paused run from its stored state."""
+    _require(run, {RunStatus.PAUSED}, "resumed")
+    transaction.on_commit(lambda: get_executor().submit(run.pk))
+    return run
+
+
+@transaction.atomic
+def run_retry(*, run: Run) -> Run:
+    """Run the failed and downstream nodes of a finished run again, as new attempts."""
+    _require(run, {RunStatus.FAILED, RunStatus.CANCELLED}, "retried")
+    store.apply(run.pk, [(store.requeue, ())])
+    transaction.on_commit(lambda: get_executor().submit(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def _require(run: Run, allowed: set[RunStatus], action: str) -> None:
+    if run.status not in allowed:
+        names = " or ".join(sorted(allowed))
+        raise InvalidState(
+            f"The run is {run.status}; only a {names} run can be {action}.",
+            status=run.status,
+        )

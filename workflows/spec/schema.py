@@ -47,6 +47,7 @@ SPEC_SCHEMA = {
             "type": "object",
             "properties": {
                 "max_parallel": {"type": "integer", "minimum": 1, "maximum": 256},
+                "fail_fast": {"type": "boolean"},
             },
             "additionalProperties": False,
         },
@@ -70,6 +71,21 @@ SPEC_SCHEMA = {
                     "config": {"type": "object"},
                     "timeout_s": {"type": "number", "exclusiveMinimum": 0},
                     "trigger_rule": {"enum": list(TRIGGER_RULES)},
+                    "retry": {
+                        "type": "object",
+                        "properties": {
+                            "max_attempts": {
+                                "type": "integer",
+                                "minimum": 1,
+                                "maximum": 100,
+                            },
+                            "delay_s": {"type": "number", "minimum": 0},
+                            "backoff": {"type": "number", "minimum": 1},
+                            "max_delay_s": {"type": "number", "minimum": 0},
+                        },
+                        "additionalProperties": False,
+                    },
+                    "on_error": {"enum": ["fail", "continue", "route"]},
                 },
                 "required": ["id", "type"],
                 "additionalProperties": False,

@@ -8,7 +8,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from workflows import expressions
-from workflows.engine.core import DEFAULT_PORT, START_TYPE, Graph
+from workflows.engine.core import DEFAULT_PORT, ERROR_PORT, START_TYPE, Graph
 from workflows.nodes.registry import UnknownNodeType, resolve
 from workflows.spec.schema import CURRENT_FORMAT, SPEC_SCHEMA
 from workflows.spec.types import ConversionError, convert
@@ -193,6 +193,12 @@ def _check_declarations(spec: dict) -> list[SpecError]:
 def _check_edges(spec: dict) -> list[SpecError]:
     errors = []
     types = {node["id"]: resolve(node["type"]) for node in spec["nodes"]}
+    outputs = {
+        node["id"]: (*types[node["id"]].outputs, ERROR_PORT)
+        if node.get("on_error") == "route"
+        else types[node["id"]].outputs
+        for node in spec["nodes"]
+    }
     seen = set()
     for index, edge in enumerate(spec["edges"]):
         where = f"edges[{index}]"
@@ -217,8 +223,8 @@ def _check_edges(spec: dict) -> list[SpecError]:
                 )
             )
             continue
-        if port not in types[source].outputs:
-            declared = ", ".join(types[source].outputs) or "none"
+        if port not in outputs[source]:
+            declared = ", ".join(outputs[source]) or "none"
             errors.append(
                 SpecError(
                     "unknown_port",

@@ -1,0 +1,135 @@
+"""One attempt at running a node: render its config, call it, catch what it raises."""
+
+import asyncio
+import inspect
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+
+from workflows import expressions
+from workflows.engine.core import DEFAULT_PORT
+from workflows.engine.states import NodeStatus
+from workflows.nodes.base import NodeContext, NodeError, NodeType, Outcome
+from workflows.spec.types import ConversionError, convert
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class NodeResult:
+    status: NodeStatus = NodeStatus.SUCCEEDED
+    output: Any = None
+    ports: tuple[str, ...] = ()
+    error: str = ""
+    error_type: str = ""
+    variables: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def error_object(self) -> dict:
+        """The output a handled failure sends downstream."""
+        return {"error": {"type": self.error_type, "message": self.error}}
+
+    def fail(self, exc: BaseException, message: str | None = None) -> "NodeResult":
+        self.status = NodeStatus.FAILED
+        self.error_type = type(exc).__name__
+        self.error = message or str(exc) or self.error_type
+        self.variables = {}
+        return self
+
+
+def retry_delay(retry: dict, attempt: int) -> float:
+    """Seconds to wait before `attempt` (2, 3, ...): exponential, capped."""
+    delay = retry.get("delay_s", 0) * retry.get("backoff", 1) ** (attempt - 2)
+    if "max_delay_s" in retry:
+        delay = min(delay, retry["max_delay_s"])
+    return delay
+
+
+def expression_names(*, run_id: int, state) -> dict[str, Any]:
+    """What templates and expressions can see while a node runs."""
+    return {
+        "inputs": state.inputs,
+        "vars": dict(state.variables),
+        "nodes": {
+            node_id: {"output": state.outputs.get(node_id), "status": status}
+            for node_id, status in state.statuses.items()
+        },
+        "run": {"id": run_id, "started_at": state.started_at},
+        "env": {
+            name: os.environ[name]
+            for name in settings.FLOWDESK["EXPRESSION_ENV"]
+            if name in os.environ
+        },
+    }
+
+
+async def run_attempt(
+    *,
+    run_id: int,
+    attempt: int,
+    node: dict,
+    node_type: type[NodeType],
+    names: dict[str, Any],
+    declared_variables: dict,
+    log: Callable[[str, str], None],
+) -> NodeResult:
+    result = NodeResult()
+
+    def set_variable(name: str, value: Any) -> None:
+        if declared := declared_variables.get(name):
+            try:
+                value = convert(value, declared["type"])
+            except ConversionError as exc:
+                raise NodeError(f"variable {name!r}: {exc}") from None
+        result.variables[name] = value
+
+    ctx = NodeContext(
+        run_id=run_id,
+        node_id=node["id"],
+        attempt=attempt,
+        config={},
+        names=names,
+        log=log,
+        set_variable=set_variable,
+    )
+    try:
+        ctx.config = _render_config(node, node_type, names)
+        returned = await asyncio.wait_for(
+            _call(node_type().execute, ctx), timeout=node.get("timeout_s")
+        )
+    except TimeoutError as exc:
+        return result.fail(exc, f"timed out after {node['timeout_s']} s")
+    except (NodeError, expressions.ExpressionError, ConversionError) as exc:
+        return result.fail(exc)
+    except Exception as exc:  # a node's own bug must not stop the run
+        logger.info("node %s of run %s raised", node["id"], run_id, exc_info=True)
+        return result.fail(exc, f"{type(exc).__name__}: {exc}")
+    if isinstance(returned, Outcome):
+        result.output, result.ports = returned.output, tuple(returned.ports)
+    else:
+        result.output, result.ports = returned, node_type.outputs or (DEFAULT_PORT,)
+    return result
+
+
+def _render_config(node: dict, node_type: type[NodeType], names: dict) -> dict:
+    config = {
+        key: value["default"]
+        for key, value in node_type.config_schema.get("properties", {}).items()
+        if "default" in value
+    } | node.get("config", {})
+    return {
+        key: value
+        if key in node_type.expression_fields
+        else expressions.render(value, names)
+        for key, value in config.items()
+    }
+
+
+async def _call(execute, ctx):
+    if inspect.iscoroutinefunction(execute):
+        return await execute(ctx)
+    return await asyncio.to_thread(execute, ctx)
