@@ -141,4 +141,12 @@ FLOWDESK = {
     "EXPRESSION_ENV": env_list("FLOWDESK_EXPRESSION_ENV", []),
     # How many nodes of one run may execute at the same time.
     "MAX_PARALLEL": 8,
+    # Node permissions every user has; the others are granted in the admin.
+    "GRANTED_NODE_PERMISSIONS": env_list(
+        "FLOWDESK_GRANTED_NODE_PERMISSIONS", ["network"]
+    ),
+    # Whether core.http may reach loopback, private and other internal addresses.
+    "HTTP_ALLOW_PRIVATE": env_bool("FLOWDESK_HTTP_ALLOW_PRIVATE", False),
+    # Hosts core.http may reach (exact or *.example.com); empty means any public host.
+    "HTTP_ALLOWED_HOSTS": env_list("FLOWDESK_HTTP_ALLOWED_HOSTS", []),
 }

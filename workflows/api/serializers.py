@@ -166,7 +166,11 @@ class NodeTypeSerializer(serializers.Serializer):
     category = serializers.CharField()
     description = serializers.CharField()
     config_schema = serializers.JSONField()
+    permissions = serializers.SerializerMethodField()
     ports = serializers.SerializerMethodField()
+
+    def get_permissions(self, node_type) -> list[str]:
+        return sorted(node_type.permissions)
 
     def get_ports(self, node_type) -> dict:
         return {"inputs": list(node_type.inputs), "outputs": list(node_type.outputs)}

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from workflows import selectors
 from workflows.api import serializers as s
 from workflows.nodes.registry import sorted_node_types
+from workflows.permissions import granted_node_permissions
 from workflows.services import runs as run_services
 from workflows.services import workflows as workflow_services
 from workflows.spec.validation import validate_spec
@@ -90,7 +91,8 @@ class WorkflowViewSet(
     @extend_schema(request=s.SpecCheckSerializer)
     @action(detail=False, methods=["post"])
     def validate(self, request):
-        errors = validate_spec(_valid(s.SpecCheckSerializer, request)["spec"])
+        spec = _valid(s.SpecCheckSerializer, request)["spec"]
+        errors = validate_spec(spec, granted=granted_node_permissions(request.user))
         return Response({"valid": not errors, "errors": [e.as_dict() for e in errors]})
 
     @extend_schema(request=s.RunStartSerializer, responses={201: s.RunDetailSerializer})

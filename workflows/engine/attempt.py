@@ -111,7 +111,8 @@ async def run_attempt(
     if isinstance(returned, Outcome):
         result.output, result.ports = returned.output, tuple(returned.ports)
     else:
-        result.output, result.ports = returned, node_type.outputs or (DEFAULT_PORT,)
+        ports = node_type.output_ports(ctx.config) or (DEFAULT_PORT,)
+        result.output, result.ports = returned, ports
     return result
 
 

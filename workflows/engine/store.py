@@ -24,6 +24,7 @@ from workflows.engine.states import (
 from workflows.events import append_event
 from workflows.models import NodeRun, Run, RunEvent
 from workflows.nodes.registry import node_types
+from workflows.permissions import granted_node_permissions
 from workflows.spec.validation import validate_spec
 
 Operation = tuple[Callable[..., Any], tuple]
@@ -69,7 +70,8 @@ def begin(run: Run) -> RunState | None:
     if run.status not in (RunStatus.PENDING, RunStatus.PAUSED):
         return None  # finished, or another driver has it already
     spec = run.version.spec
-    if errors := validate_spec(spec):
+    granted = granted_node_permissions(run.workflow.owner)
+    if errors := validate_spec(spec, granted=granted):
         problems = "; ".join(error.message for error in errors)
         set_run_status(
             run, RunStatus.FAILED, substatus=RunSubstatus.ERROR, error=problems

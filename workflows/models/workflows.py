@@ -24,6 +24,14 @@ class Workflow(models.Model):
 
     class Meta:
         ordering = ["-updated_at", "-id"]
+        # Granted to users (or groups) in the admin; see FLOWDESK's
+        # GRANTED_NODE_PERMISSIONS for what everyone has.
+        permissions = [
+            ("node_network", "Can use nodes that reach the network"),
+            ("node_filesystem", "Can use nodes that read or write files"),
+            ("node_subprocess", "Can use nodes that start processes"),
+            ("node_code", "Can use nodes that run code"),
+        ]
 
     def __str__(self):
         return self.name

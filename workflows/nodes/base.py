@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 LEVELS = ("debug", "info", "warning", "error")
+# What a node type may need; an administrator grants each to users.
+PERMISSIONS = ("network", "filesystem", "subprocess", "code")
 
 
 class NodeError(Exception):
@@ -71,10 +73,16 @@ class NodeType:
     }
     inputs: ClassVar[tuple[str, ...]] = ("in",)
     outputs: ClassVar[tuple[str, ...]] = ("out",)
+    permissions: ClassVar[frozenset[str]] = frozenset()
     default_trigger_rule: ClassVar[str] = "all_success"
     # Config fields holding bare expressions, evaluated by the node itself
     # instead of being rendered as templates before it runs.
     expression_fields: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def output_ports(cls, config: dict) -> tuple[str, ...]:
+        """The output ports of a node with this config; most types have fixed ones."""
+        return cls.outputs
 
     def execute(self, ctx: NodeContext) -> Any | Awaitable[Any]:
         """Do the work; return the output, or an Outcome choosing ports.

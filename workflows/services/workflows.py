@@ -8,6 +8,7 @@ from django.db.models import Max
 
 from workflows.errors import InvalidSpec, VersionConflict
 from workflows.models import Workflow, WorkflowVersion
+from workflows.permissions import granted_node_permissions
 from workflows.spec.schema import CURRENT_FORMAT
 from workflows.spec.validation import validate_spec
 
@@ -44,7 +45,7 @@ def workflow_create(
     message: str = "",
 ) -> Workflow:
     spec = default_spec() if spec is None else spec
-    _validate(spec)
+    _validate(spec, owner=owner)
     workflow = Workflow.objects.create(owner=owner, name=name, description=description)
     _add_version(workflow=workflow, spec=spec, number=1, author=owner, message=message)
     return workflow
@@ -67,7 +68,7 @@ def workflow_update(
         latest = workflow.versions.aggregate(n=Max("number"))["n"] or 0
         if base_version != latest:
             raise VersionConflict(base_version=base_version, latest_version=latest)
-        _validate(spec)
+        _validate(spec, owner=workflow.owner)
         _add_version(
             workflow=workflow,
             spec=spec,
@@ -87,8 +88,8 @@ def workflow_delete(*, workflow: Workflow) -> None:
     workflow.delete()
 
 
-def _validate(spec: dict) -> None:
-    if errors := validate_spec(spec):
+def _validate(spec: dict, *, owner) -> None:
+    if errors := validate_spec(spec, granted=granted_node_permissions(owner)):
         raise InvalidSpec(errors)
 
 

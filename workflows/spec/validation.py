@@ -1,6 +1,7 @@
 """Check a spec completely before anything stores or runs it."""
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import asdict, dataclass
 from functools import cache
 from typing import Any
@@ -27,8 +28,14 @@ class SpecError:
         return asdict(self)
 
 
-def validate_spec(spec: Any) -> list[SpecError]:
-    """Every problem with the spec, each naming its node and field; [] when valid."""
+def validate_spec(
+    spec: Any, *, granted: Collection[str] | None = None
+) -> list[SpecError]:
+    """Every problem with the spec, each naming its node and field; [] when valid.
+
+    With `granted` (the node permissions of the workflow's owner), a node
+    needing a permission outside it is an error too.
+    """
     if not isinstance(spec, dict):
         return [
             SpecError("invalid_type", "The spec must be a JSON object.", field="spec")
@@ -39,6 +46,8 @@ def validate_spec(spec: Any) -> list[SpecError]:
         return errors
     errors = _check_nodes(spec)
     errors += _check_declarations(spec)
+    if granted is not None:
+        errors += _check_permissions(spec, set(granted))
     if not errors:
         errors += _check_edges(spec)
     if not errors:
@@ -166,6 +175,27 @@ def _check_node(node: dict) -> list[SpecError]:
     return errors
 
 
+def _check_permissions(spec: dict, granted: set[str]) -> list[SpecError]:
+    errors = []
+    for node in spec["nodes"]:
+        try:
+            needed = resolve(node["type"]).permissions
+        except UnknownNodeType:
+            continue  # reported by _check_node
+        if missing := sorted(needed - granted):
+            errors.append(
+                SpecError(
+                    "permission_denied",
+                    f"Node {node['id']!r} ({node['type']}) needs the "
+                    f"{', '.join(missing)} permission, which the workflow's owner "
+                    "has not been granted.",
+                    node=node["id"],
+                    field="type",
+                )
+            )
+    return errors
+
+
 @cache
 def _config_validator(node_type) -> Draft202012Validator:
     return Draft202012Validator(node_type.config_schema)
@@ -193,12 +223,11 @@ def _check_declarations(spec: dict) -> list[SpecError]:
 def _check_edges(spec: dict) -> list[SpecError]:
     errors = []
     types = {node["id"]: resolve(node["type"]) for node in spec["nodes"]}
-    outputs = {
-        node["id"]: (*types[node["id"]].outputs, ERROR_PORT)
-        if node.get("on_error") == "route"
-        else types[node["id"]].outputs
-        for node in spec["nodes"]
-    }
+    outputs = {}
+    for node in spec["nodes"]:
+        ports = types[node["id"]].output_ports(node.get("config", {}))
+        routed = node.get("on_error") == "route"
+        outputs[node["id"]] = (*ports, ERROR_PORT) if routed else ports
     seen = set()
     for index, edge in enumerate(spec["edges"]):
         where = f"edges[{index}]"
