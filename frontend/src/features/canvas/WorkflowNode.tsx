@@ -1,27 +1,53 @@
-import { memo } from "react";
+import { Fragment, memo, useRef } from "react";
 import { Handle, Position } from "@xyflow/react";
 import type { NodeProps } from "@xyflow/react";
-import { useShallow } from "zustand/shallow";
+import type { NodeType } from "../../api/types";
 import { useEditorStore } from "../editor/editorStore";
+import type { EditorState } from "../editor/editorStore";
 import { STATUS_ICONS, STATUS_LABELS, categoryColor } from "./appearance";
+import { portsOf } from "./portIndex";
 import { DEFAULT_PORT, TARGET_HANDLE, nodeLabel } from "./specMapping";
 import type { FlowNode } from "./specMapping";
 
-const NO_PORTS: string[] = [];
+interface NodeView {
+  nodeType: NodeType | undefined;
+  status: string;
+  errors: string[] | undefined;
+  usedPorts: readonly string[];
+}
+
+/**
+ * What one node shows from the editor store, in one subscription. O(1) per
+ * node and store update (no scan of the nodes or edges), and the same object
+ * as long as its fields are the same, so the node re-renders only when its
+ * own type, status, errors or used ports change.
+ */
+export function useNodeView(id: string, type: string): NodeView {
+  const last = useRef<NodeView | null>(null);
+  return useEditorStore((s: EditorState) => {
+    const nodeType = s.nodeTypesByType[type];
+    const status = s.run?.nodes[id]?.status ?? "idle";
+    const errors = s.nodeErrors[id];
+    // Ports used by edges but not declared by the type (a routed `error` port,
+    // or a type this server does not know) still need a handle to attach to.
+    const usedPorts = portsOf(s.usedPorts, id);
+    const prev = last.current;
+    if (
+      prev &&
+      prev.nodeType === nodeType &&
+      prev.status === status &&
+      prev.errors === errors &&
+      prev.usedPorts === usedPorts
+    ) {
+      return prev;
+    }
+    return (last.current = { nodeType, status, errors, usedPorts });
+  });
+}
 
 function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
   const spec = data.spec;
-  const nodeType = useEditorStore((s) => s.nodeTypesByType[spec.type]);
-  const status = useEditorStore((s) => s.run?.nodes[id]?.status ?? "idle");
-  const errors = useEditorStore((s) => s.nodeErrors[id]);
-  // Ports used by edges but not declared by the type (a routed `error` port,
-  // or a type this server does not know) still need a handle to attach to.
-  const usedPorts = useEditorStore(
-    useShallow((s) => {
-      const ports = s.edges.filter((e) => e.source === id).map((e) => e.sourceHandle ?? DEFAULT_PORT);
-      return ports.length ? ports : NO_PORTS;
-    }),
-  );
+  const { nodeType, status, errors, usedPorts } = useNodeView(id, spec.type);
 
   const declared = nodeType ? nodeType.ports.outputs : [DEFAULT_PORT];
   const outputs = unique([...declared, ...(spec.on_error === "route" ? ["error"] : []), ...usedPorts]);
@@ -64,7 +90,7 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
       {outputs.map((port, index) => {
         const top = `${((index + 1) / (outputs.length + 1)) * 100}%`;
         return (
-          <div key={port}>
+          <Fragment key={port}>
             <Handle
               type="source"
               position={Position.Right}
@@ -78,7 +104,7 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
                 {port}
               </span>
             )}
-          </div>
+          </Fragment>
         );
       })}
       {errors && errors.length > 0 && (
@@ -106,4 +132,12 @@ function unique(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-export default memo(WorkflowNode);
+/**
+ * React Flow passes every node its size and position too; the node's look
+ * depends on neither, so measuring or dragging a node does not re-render it.
+ */
+export function sameNodeProps(a: NodeProps<FlowNode>, b: NodeProps<FlowNode>): boolean {
+  return a.id === b.id && a.data === b.data && a.selected === b.selected;
+}
+
+export default memo(WorkflowNode, sameNodeProps);

@@ -2,8 +2,10 @@
 import { act, fireEvent, render, screen, waitFor } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ApiError, api } from "../../api/client";
+import { resetInitialData } from "../../api/initialData";
 import type { Workflow } from "../../api/types";
 import { nodeTypes, richSpec } from "../../test/fixtures";
+import { embedInitialData, removeInitialData } from "../../test/embed";
 import { mockReactFlowEnvironment } from "../../test/reactFlowMocks";
 import EditorPage from "./EditorPage";
 import { resetEditorStore, useEditorStore } from "./editorStore";
@@ -23,11 +25,13 @@ beforeEach(() => {
   mockReactFlowEnvironment();
   vi.stubGlobal("WebSocket", class { close() {} });
   resetEditorStore();
+  resetInitialData();
   vi.spyOn(api, "getWorkflow").mockResolvedValue(workflow);
   vi.spyOn(api, "listNodeTypes").mockResolvedValue(nodeTypes);
 });
 
 afterEach(() => {
+  removeInitialData();
   vi.restoreAllMocks();
   vi.unstubAllGlobals();
 });
@@ -58,6 +62,34 @@ describe("EditorPage", () => {
     fireEvent.change(screen.getByTestId("palette-search"), { target: { value: "cond" } });
     expect(screen.queryByTestId("palette-item-core.log")).toBeNull();
     expect(screen.getByTestId("palette-item-logic.condition")).toBeTruthy();
+  });
+
+  it("asks the API when the page embeds no data", async () => {
+    await openEditor();
+    expect(api.getWorkflow).toHaveBeenCalledWith(9);
+    expect(api.listNodeTypes).toHaveBeenCalledTimes(1);
+  });
+
+  it("opens from the data embedded in the page without asking the API, and reloads from the API", async () => {
+    embedInitialData({ workflow: { ...workflow, name: "Embedded" }, node_types: nodeTypes });
+    await openEditor();
+    expect(screen.getByTestId("workflow-name").textContent).toBe("Embedded");
+    expect(screen.getByTestId("handle-check-out-false")).toBeTruthy();
+    expect(screen.getByTestId("palette-item-core.log")).toBeTruthy();
+    expect(api.getWorkflow).not.toHaveBeenCalled();
+    expect(api.listNodeTypes).not.toHaveBeenCalled();
+
+    // After a version conflict, the reload gets the newer version from the API.
+    vi.spyOn(api, "updateWorkflow").mockRejectedValue(
+      new ApiError(409, { code: "version_conflict", message: "conflict", latest_version: 4 }),
+    );
+    fireEvent.click(screen.getByTestId("save"));
+    vi.mocked(api.getWorkflow).mockResolvedValue({ ...workflow, version: 4 });
+    fireEvent.click(await screen.findByTestId("reload"));
+    await waitFor(() => expect(screen.getByTestId("workflow-version").textContent).toBe("v4"));
+    expect(api.getWorkflow).toHaveBeenCalledWith(9);
+    expect(screen.getByTestId("workflow-name").textContent).toBe("Orders");
+    expect(await screen.findByTestId("node-check")).toBeTruthy();
   });
 
   it("creates a node where a palette item is dropped", async () => {

@@ -24,6 +24,9 @@ export default function EditorPage({ workflowId }: { workflowId: number }) {
   const streamState = useRunStream(runId, applyRunEvent);
 
   useEffect(() => {
+    const state = useEditorStore.getState();
+    // Loaded already (from the page's embedded data, before the first render) or on its way.
+    if (state.workflowId === workflowId && (state.loadCount > 0 || state.loading)) return;
     void load(workflowId);
   }, [load, workflowId]);
 

@@ -137,3 +137,85 @@ describe("editor store", () => {
     expect(store().message?.text).toBe("Run #11 failed.");
   });
 });
+
+describe("editor store: canvas bookkeeping", () => {
+  /** The used ports by a scan of every edge, to check the index against. */
+  function scanPorts(): Record<string, string[]> {
+    const result: Record<string, string[]> = {};
+    for (const edge of store().edges) {
+      const list = (result[edge.source] ??= []);
+      const port = edge.sourceHandle ?? "out";
+      if (!list.includes(port)) list.push(port);
+    }
+    return result;
+  }
+
+  function indexed(): Record<string, readonly string[]> {
+    return Object.fromEntries(store().usedPorts);
+  }
+
+  it("keeps the ports index right as edges are added and removed", () => {
+    expect(indexed()).toEqual({ start: ["out"], check: ["true", "false"], notify: ["out"] });
+
+    const checkPorts = store().usedPorts.get("check");
+    store().connect({ source: "row", sourceHandle: "out", target: "join", targetHandle: "in" });
+    store().connect({ source: "notify", sourceHandle: "error", target: "row", targetHandle: "in" });
+    expect(indexed()).toEqual(scanPorts());
+    expect(indexed()).toEqual({ start: ["out"], check: ["true", "false"], notify: ["out", "error"], row: ["out"] });
+    // Nodes whose ports did not change keep their list, so they do not re-render.
+    expect(store().usedPorts.get("check")).toBe(checkPorts);
+
+    store().onEdgesChange([{ type: "remove", id: "check:false->join" }]);
+    expect(store().usedPorts.get("check")).toEqual(["true"]);
+    store().onEdgesChange([
+      { type: "remove", id: "notify:out->join" },
+      { type: "remove", id: "notify:error->row" },
+    ]);
+    expect(store().usedPorts.has("notify")).toBe(false);
+    expect(indexed()).toEqual(scanPorts());
+
+    // Selecting an edge changes no ports: the index stays as it is.
+    const before = store().usedPorts;
+    store().onEdgesChange([{ type: "select", id: "start:out->check", selected: true }]);
+    expect(store().usedPorts).toBe(before);
+
+    // Deleting a node: React Flow removes its edges through onEdgesChange.
+    store().onNodesChange([{ type: "remove", id: "row" }]);
+    store().onEdgesChange([{ type: "remove", id: "row:out->join" }]);
+    expect(indexed()).toEqual(scanPorts());
+    expect(indexed()).toEqual({ start: ["out"], check: ["true"] });
+  });
+
+  it("rebuilds the ports index on a reload", async () => {
+    store().connect({ source: "row", sourceHandle: "out", target: "join", targetHandle: "in" });
+    await store().load(9);
+    expect(indexed()).toEqual({ start: ["out"], check: ["true", "false"], notify: ["out"] });
+  });
+
+  it("records measured sizes on the nodes without a store update", () => {
+    const nodes = store().nodes;
+    const listener = vi.fn();
+    const unsubscribe = useEditorStore.subscribe(listener);
+    store().onNodesChange([
+      { type: "dimensions", id: "start", dimensions: { width: 200, height: 60 } },
+      { type: "dimensions", id: "check", dimensions: { width: 220, height: 84 } },
+    ]);
+    unsubscribe();
+    expect(listener).not.toHaveBeenCalled();
+    expect(store().nodes).toBe(nodes);
+    expect(store().nodes[0].measured).toEqual({ width: 200, height: 60 });
+    expect(store().nodes[1].measured).toEqual({ width: 220, height: 84 });
+    expect(store().dirty).toBe(false);
+
+    // A node replaced later (selected, edited) keeps its size for React Flow.
+    store().onNodesChange([{ type: "select", id: "start", selected: true }]);
+    expect(store().nodes[0]).not.toBe(nodes[0]);
+    expect(store().nodes[0].measured).toEqual({ width: 200, height: 60 });
+    expect(store().currentSpec()).toStrictEqual(richSpec());
+
+    // A resize is not just a measurement: it goes through applyNodeChanges.
+    store().onNodesChange([{ type: "dimensions", id: "join", dimensions: { width: 300, height: 90 }, resizing: true }]);
+    expect(store().nodes[4].measured).toEqual({ width: 300, height: 90 });
+    expect(store().nodes).not.toBe(nodes);
+  });
+});

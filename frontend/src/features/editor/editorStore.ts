@@ -1,10 +1,13 @@
 /** Editor state: the workflow being edited, its canvas, and the current run. */
 import { applyEdgeChanges, applyNodeChanges } from "@xyflow/react";
-import type { Connection, EdgeChange, NodeChange } from "@xyflow/react";
+import type { Connection, EdgeChange, NodeChange, NodeDimensionChange } from "@xyflow/react";
 import { create } from "zustand";
 import { ApiError, api, errorMessage } from "../../api/client";
-import type { JsonObject, NodeType, Position, RunEvent, Spec, SpecError, SpecNode } from "../../api/types";
+import { takeInitialData } from "../../api/initialData";
+import type { JsonObject, NodeType, Position, RunEvent, Spec, SpecError, SpecNode, Workflow } from "../../api/types";
 import { canConnect } from "../canvas/graph";
+import { indexSourcePorts } from "../canvas/portIndex";
+import type { PortIndex } from "../canvas/portIndex";
 import {
   DEFAULT_PORT,
   TARGET_HANDLE,
@@ -39,6 +42,11 @@ export interface EditorState {
 
   nodes: FlowNode[];
   edges: FlowEdge[];
+  /**
+   * The output ports each node's outgoing edges use, by node id: kept with
+   * `edges`, so a node finds its own ports without looking at every edge.
+   */
+  usedPorts: PortIndex;
   extras: SpecExtras;
   /** Bumped on every edit, so a save knows whether edits arrived meanwhile. */
   changeCount: number;
@@ -83,6 +91,7 @@ const initialData = {
   nodeTypesByType: {},
   nodes: [],
   edges: [],
+  usedPorts: new Map(),
   extras: {},
   changeCount: 0,
   dirty: false,
@@ -102,36 +111,22 @@ const VIEW_ONLY_CHANGES = new Set(["select", "dimensions"]);
 export const useEditorStore = create<EditorState>()((set, get) => ({
   ...initialData,
 
-  async load(workflowId) {
-    set({ workflowId, loading: true, loadError: null });
-    try {
-      const [workflow, nodeTypes] = await Promise.all([api.getWorkflow(workflowId), api.listNodeTypes()]);
-      const flow = specToFlow(workflow.spec);
-      set((s) => ({
-        loading: false,
-        loadCount: s.loadCount + 1,
-        name: workflow.name,
-        version: workflow.version,
-        nodeTypes,
-        nodeTypesByType: Object.fromEntries(nodeTypes.map((t) => [t.type, t])),
-        nodes: flow.nodes,
-        edges: flow.edges,
-        extras: flow.extras,
-        dirty: false,
-        nodeErrors: {},
-        conflictVersion: null,
-        message: s.loadCount > 0 ? { kind: "info", text: `Reloaded version ${workflow.version}.` } : null,
-      }));
-    } catch (error) {
-      set({
-        loading: false,
-        loadError: errorMessage(error),
-        message: { kind: "error", text: `Could not load the workflow: ${errorMessage(error)}` },
-      });
+  load(workflowId) {
+    // The page's embedded answers, on the first load: no round trips, and the
+    // store is filled before this returns.
+    const initial = takeInitialData(workflowId);
+    if (initial) {
+      set((s) => ({ workflowId, ...loadedState(s, initial.workflow, initial.node_types) }));
+      return Promise.resolve();
     }
+    return loadFromApi(workflowId);
   },
 
   onNodesChange(changes) {
+    if (changes.every(isMeasurement)) {
+      recordMeasurements(get().nodes, changes as NodeDimensionChange[]);
+      return;
+    }
     const edits = changes.some((c) => !VIEW_ONLY_CHANGES.has(c.type));
     set((s) => {
       const nodes = applyNodeChanges(changes, s.nodes);
@@ -146,7 +141,8 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
     const edits = changes.some((c) => c.type !== "select");
     set((s) => {
       const edges = applyEdgeChanges(changes, s.edges);
-      return edits ? { edges, dirty: true, changeCount: s.changeCount + 1 } : { edges };
+      if (!edits) return { edges };
+      return { edges, usedPorts: indexSourcePorts(edges, s.usedPorts), dirty: true, changeCount: s.changeCount + 1 };
     });
   },
 
@@ -162,7 +158,10 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
       targetHandle: TARGET_HANDLE,
       data: { spec: { source: connection.source, target: connection.target } },
     };
-    set((s) => ({ edges: [...s.edges, edge], dirty: true, changeCount: s.changeCount + 1 }));
+    set((s) => {
+      const edges = [...s.edges, edge];
+      return { edges, usedPorts: indexSourcePorts(edges, s.usedPorts), dirty: true, changeCount: s.changeCount + 1 };
+    });
   },
 
   addNode(type, position) {
@@ -277,6 +276,69 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
     set({ runPanelOpen: open });
   },
 }));
+
+async function loadFromApi(workflowId: number): Promise<void> {
+  const set = useEditorStore.setState;
+  set({ workflowId, loading: true, loadError: null });
+  try {
+    const [workflow, nodeTypes] = await Promise.all([api.getWorkflow(workflowId), api.listNodeTypes()]);
+    set((s) => loadedState(s, workflow, nodeTypes));
+  } catch (error) {
+    set({
+      loading: false,
+      loadError: errorMessage(error),
+      message: { kind: "error", text: `Could not load the workflow: ${errorMessage(error)}` },
+    });
+  }
+}
+
+/** The state once `workflow` is loaded onto a clean canvas. */
+function loadedState(s: EditorState, workflow: Workflow, nodeTypes: NodeType[]): Partial<EditorState> {
+  const flow = specToFlow(workflow.spec);
+  return {
+    loading: false,
+    loadError: null,
+    loadCount: s.loadCount + 1,
+    name: workflow.name,
+    version: workflow.version,
+    nodeTypes,
+    nodeTypesByType: Object.fromEntries(nodeTypes.map((t) => [t.type, t])),
+    nodes: flow.nodes,
+    edges: flow.edges,
+    usedPorts: indexSourcePorts(flow.edges),
+    extras: flow.extras,
+    dirty: false,
+    nodeErrors: {},
+    conflictVersion: null,
+    message: s.loadCount > 0 ? { kind: "info", text: `Reloaded version ${workflow.version}.` } : null,
+  };
+}
+
+/** A size React Flow measured, and nothing else (no resize, no size to set on the node). */
+function isMeasurement(change: NodeChange<FlowNode>): boolean {
+  return (
+    change.type === "dimensions" &&
+    change.dimensions !== undefined &&
+    change.resizing === undefined &&
+    !change.setAttributes
+  );
+}
+
+/**
+ * Records measured sizes on the nodes themselves, as `applyNodeChanges`
+ * would, but without new node objects or a store update: React Flow has the
+ * sizes already, and nothing the editor renders depends on them, so handing
+ * React Flow a new array would only make it re-adopt and re-render every node
+ * once more (for a large workflow, a good part of opening it). The sizes stay
+ * on the objects, so React Flow finds them whenever it adopts a node again.
+ */
+function recordMeasurements(nodes: FlowNode[], changes: NodeDimensionChange[]): void {
+  const sizes = new Map(changes.map((c) => [c.id, c.dimensions!]));
+  for (const node of nodes) {
+    const size = sizes.get(node.id);
+    if (size) node.measured = { ...size };
+  }
+}
 
 /** Puts the store back to its first state (tests, and switching workflows). */
 export function resetEditorStore(): void {

@@ -1,8 +1,12 @@
+import { useMemo } from "react";
 import type { StreamState } from "../../api/useRunStream";
 import { STATUS_ICONS } from "../canvas/appearance";
 import { nodeLabel } from "../canvas/specMapping";
+import type { FlowNode } from "../canvas/specMapping";
 import { useEditorStore } from "../editor/editorStore";
 import { durationMs, formatDuration, isRunFinished } from "./runState";
+
+const NO_NODES: FlowNode[] = [];
 
 const STREAM_NOTES: Partial<Record<StreamState, string>> = {
   connecting: "connecting…",
@@ -22,8 +26,9 @@ export default function RunPanel({ streamState }: { streamState: StreamState }) 
   const open = useEditorStore((s) => s.runPanelOpen);
   const setOpen = useEditorStore((s) => s.setRunPanelOpen);
   const cancelRun = useEditorStore((s) => s.cancelRun);
-  const nodes = useEditorStore((s) => s.nodes);
-  const names = new Map(nodes.map((n) => [n.id, nodeLabel(n.data.spec)]));
+  // Node names are shown only with a run's table open: no work per canvas edit otherwise.
+  const nodes = useEditorStore((s) => (open && s.run ? s.nodes : NO_NODES));
+  const names = useMemo(() => new Map(nodes.map((n) => [n.id, nodeLabel(n.data.spec)])), [nodes]);
   const note = run && !isRunFinished(run.status) ? STREAM_NOTES[streamState] : undefined;
 
   return (
