@@ -5,6 +5,7 @@ from pathlib import Path
 from editor.env import (
     env_bool,
     env_database,
+    env_int,
     env_list,
     env_redis_url,
     secret_key,
@@ -132,7 +133,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.channels.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        # httpx logs every URL it fetches, query strings and all.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 # The app's own options; read through workflows.conf, never at import time.
@@ -141,6 +146,14 @@ FLOWDESK = {
     "EXPRESSION_ENV": env_list("FLOWDESK_EXPRESSION_ENV", []),
     # How many nodes of one run may execute at the same time.
     "MAX_PARALLEL": 8,
+    # Whether this process executes the runs it starts; when off, only
+    # `manage.py executor` processes run them.
+    "EMBEDDED_EXECUTOR": env_bool("FLOWDESK_EMBEDDED_EXECUTOR", True),
+    # An executor renews the lease on its runs every third of this; a run
+    # whose lease has expired is taken over by another executor.
+    "LEASE_S": env_int("FLOWDESK_LEASE_S", 15),
+    # How often an executor looks for runs to take over or pick up.
+    "SCAN_INTERVAL_S": env_int("FLOWDESK_SCAN_INTERVAL_S", 2),
     # Node permissions every user has; the others are granted in the admin.
     "GRANTED_NODE_PERMISSIONS": env_list(
         "FLOWDESK_GRANTED_NODE_PERMISSIONS", ["network"]

@@ -1,3 +1,4 @@
+import asyncio
 import os
 import socket
 
@@ -5,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from workflows.engine import executor as executor_module
 from workflows.engine.executor import get_executor
 from workflows.models import Run
 
@@ -79,8 +81,6 @@ def wait_for_run(run_id: int) -> Run:
 def _close_executor_connections(django_db_setup, django_db_blocker):
     """Let the test database be dropped: the executor's thread holds a connection."""
     yield
-    executor = get_executor()
-    import asyncio
-
-    with django_db_blocker.unblock():
-        asyncio.run_coroutine_threadsafe(executor.close(), executor.loop).result(30)
+    if (executor := executor_module._executor) is not None:
+        with django_db_blocker.unblock():
+            asyncio.run_coroutine_threadsafe(executor.close(), executor.loop).result(30)

@@ -70,18 +70,7 @@ class Browser:
         return json.loads(self.opener.open(request).read())
 
 
-def test_first_start_creates_admin_prints_its_password_and_ctrl_c_stops(tmp_path):
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-        "PORT": str(port),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("FLOWDESK_ADMIN_PASSWORD", None)
-    subprocess.run(
-        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
-    )
+def start_server(env) -> tuple[subprocess.Popen, list[str]]:
     process = subprocess.Popen(
         [sys.executable, "manage.py", "serve"],
         cwd=ROOT,
@@ -90,7 +79,35 @@ def test_first_start_creates_admin_prints_its_password_and_ctrl_c_stops(tmp_path
         stderr=subprocess.STDOUT,
         text=True,
     )
-    lines: list[str] = []
+    return process, []
+
+
+def stop_server(process, lines) -> str:
+    process.send_signal(signal.SIGINT)
+    try:
+        rest, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, "".join(lines)
+    assert "Flowdesk stopped." in rest
+    return rest
+
+
+def test_first_start_creates_admin_and_a_restart_resumes_what_was_running(tmp_path):
+    port = free_port()
+    db = tmp_path / "db.sqlite3"
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{db}",
+        "PORT": str(port),
+        "PYTHONUNBUFFERED": "1",
+        "FLOWDESK_SCAN_INTERVAL_S": "1",
+    }
+    env.pop("FLOWDESK_ADMIN_PASSWORD", None)
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    process, lines = start_server(env)
     try:
         password = read_until(
             process, r"Created user admin with password: (\S+)", lines
@@ -100,22 +117,26 @@ def test_first_start_creates_admin_prints_its_password_and_ctrl_c_stops(tmp_path
         assert browser.log_in(password) == f"http://127.0.0.1:{port}/"
         workflow = browser.post("/api/workflows/", {"name": "slow", "spec": SLOW})
         run = browser.post(f"/api/workflows/{workflow['id']}/runs/", {})
-        wait_until_running(tmp_path / "db.sqlite3", run["id"])
-        process.send_signal(signal.SIGINT)
-        rest, _ = process.communicate(timeout=30)
+        wait_for_status(db, run["id"], "running")
     finally:
-        process.kill()
-    assert process.returncode == 0, "".join(lines) + rest
-    assert "Flowdesk stopped." in rest
-    # The run it was driving is not left "running" with nothing behind it.
-    assert run_status(tmp_path / "db.sqlite3", run["id"]) == ("cancelled", "shutdown")
+        stop_server(process, lines)
+    # Ctrl+C hands the run over instead of losing it ...
+    assert run_status(db, run["id"]) == ("running", "")
+
+    process, lines = start_server(env)
+    try:
+        read_until(process, rf"serving at http://127.0.0.1:{port}/", lines)
+        # ... and the next start takes it over and finishes it.
+        wait_for_status(db, run["id"], "succeeded")
+    finally:
+        stop_server(process, lines)
 
 
 SLOW = {
     "format": 1,
     "nodes": [
         {"id": "start", "type": "core.start"},
-        {"id": "wait", "type": "core.delay", "config": {"seconds": 60}},
+        {"id": "wait", "type": "core.delay", "config": {"seconds": 2}},
     ],
     "edges": [{"source": "start", "target": "wait"}],
 }
@@ -128,10 +149,10 @@ def run_status(db: Path, run_id: int) -> tuple[str, str]:
         ).fetchone()
 
 
-def wait_until_running(db: Path, run_id: int) -> None:
+def wait_for_status(db: Path, run_id: int, status: str) -> None:
     deadline = time.monotonic() + 30
-    while run_status(db, run_id)[0] != "running":
-        assert time.monotonic() < deadline, "the run never started"
+    while run_status(db, run_id)[0] != status:
+        assert time.monotonic() < deadline, f"the run never became {status}"
         time.sleep(0.05)
 
 

@@ -8,7 +8,10 @@ so a node's log lines are always stored before its final status.
 import asyncio
 import contextvars
 import logging
+import os
+import socket
 import threading
+import uuid
 
 from django.conf import settings
 from django.db import connections
@@ -32,7 +35,15 @@ CANCEL_WAIT_S = 30
 class Executor:
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
+        # Names this executor in the leases it holds on runs.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._drivers: dict[int, RunDriver] = {}
+        self._background: list[asyncio.Task] = []
+        loop.call_soon_threadsafe(self._run_in_background, self._heartbeat())
+
+    def start_scanning(self) -> None:
+        """Also take over runs whose executor died, and pick up queued runs."""
+        self.loop.call_soon_threadsafe(self._run_in_background, self._scan())
 
     def submit(self, run_id: int) -> None:
         """Start driving a run; safe to call from any thread."""
@@ -60,18 +71,62 @@ class Executor:
             await asyncio.shield(driver.task)
 
     async def close(self) -> None:
-        """Cancel what is running and release the database connections."""
-        for run_id in list(self._drivers):
-            await self._cancel(run_id, reason=RunSubstatus.SHUTDOWN)
+        """Stop driving runs and hand them over: another executor (or this one,
+        restarted) takes them over as after a crash. Then release the database."""
+        for task in self._background:
+            task.cancel()
+        drivers = list(self._drivers.values())
+        for driver in drivers:
+            driver.abandon()
+        await asyncio.gather(
+            *(driver.task for driver in drivers), return_exceptions=True
+        )
+        await db_call(store.release_leases, self.owner)
         await db_call(connections.close_all)
 
     def _call(self, coroutine, timeout: float):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
+    def _run_in_background(self, coroutine) -> None:
+        self._background.append(self.loop.create_task(coroutine))
+
+    async def _heartbeat(self) -> None:
+        while True:
+            lease_s = settings.FLOWDESK["LEASE_S"]
+            await asyncio.sleep(lease_s / 3)
+            if self._drivers:
+                try:
+                    await db_call(
+                        store.renew_leases, self.owner, list(self._drivers), lease_s
+                    )
+                except Exception:
+                    logger.exception("could not renew the leases of %s", self.owner)
+
+    async def _scan(self) -> None:
+        while True:
+            await asyncio.sleep(settings.FLOWDESK["SCAN_INTERVAL_S"])
+            try:
+                await self._claim_orphans()
+            except Exception:
+                logger.exception("could not look for runs to take over")
+
+    async def _claim_orphans(self) -> None:
+        lease_s = settings.FLOWDESK["LEASE_S"]
+        queued_for_s = settings.FLOWDESK["SCAN_INTERVAL_S"]
+        for run_id in await db_call(store.claimable_runs, queued_for_s=queued_for_s):
+            if run_id in self._drivers:
+                continue
+            [claimed] = await db_call(
+                store.apply, run_id, [(store.take_over, (self.owner, lease_s))]
+            )
+            if claimed:
+                logger.info("taking over run %s", run_id)
+                self._start(run_id)
+
     def _start(self, run_id: int) -> None:
         if run_id in self._drivers:
             return
-        driver = RunDriver(run_id, self.loop)
+        driver = RunDriver(run_id, self.loop, self.owner)
         self._drivers[run_id] = driver
         driver.task.add_done_callback(lambda _: self._drivers.pop(run_id, None))
 
@@ -94,9 +149,10 @@ class Executor:
 class RunDriver:
     """Drives one run until it finishes or pauses."""
 
-    def __init__(self, run_id: int, loop: asyncio.AbstractEventLoop):
+    def __init__(self, run_id: int, loop: asyncio.AbstractEventLoop, owner: str):
         self.run_id = run_id
         self.loop = loop
+        self.owner = owner
         self.state: store.RunState | None = None
         self.pause_requested = False
         self._cancel_reason: RunSubstatus | None = None
@@ -104,6 +160,10 @@ class RunDriver:
         self._retrying: set[str] = set()
         self._writes = WriteQueue(run_id, loop)
         self.task = loop.create_task(self._drive())
+
+    def abandon(self) -> None:
+        """Stop without recording anything, as a crash would (but cleanly)."""
+        self.task.cancel()
 
     def request_cancel(self, reason: RunSubstatus) -> None:
         self._cancel_reason = reason
@@ -113,13 +173,15 @@ class RunDriver:
 
     async def _drive(self) -> None:
         try:
-            self.state = await self._writes.write(store.begin)
+            self.state = await self._writes.write(
+                store.begin, self.owner, settings.FLOWDESK["LEASE_S"]
+            )
             if self.state is not None:
                 await self._advance_until_done()
         except asyncio.CancelledError:
+            await self._stop_running()
             if self._cancel_reason is None:
                 raise
-            await self._stop_running()
             await self._writes.write(store.cancel, self._cancel_reason)
         except Exception as exc:
             logger.exception("run %s stopped by an internal error", self.run_id)

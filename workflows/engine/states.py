@@ -18,9 +18,10 @@ class RunSubstatus(StrEnum):
     NONE = ""
     QUEUED = "queued"  # pending: waiting for the executor to pick it up
     RETRYING = "retrying"  # running: a node failed and will be tried again
+    RECOVERED = "recovered"  # running: taken over after its executor died
     BY_USER = "by_user"  # paused or cancelled by someone
-    SHUTDOWN = "shutdown"  # cancelled because the server stopped
     ERROR = "error"  # failed: a node failed
+    CRASHED = "crashed"  # failed: its executor died and on_crash is "fail"
     FAIL_FAST = "fail_fast"  # failed: the first failure stopped the rest
 
 
@@ -46,9 +47,9 @@ _RUN = RunStatus
 RUN_TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {
     _RUN.PENDING: frozenset({_RUN.RUNNING, _RUN.FAILED, _RUN.CANCELLED}),
     _RUN.RUNNING: frozenset({_RUN.PAUSED, _RUN.SUCCEEDED, _RUN.FAILED, _RUN.CANCELLED}),
-    _RUN.PAUSED: frozenset({_RUN.RUNNING, _RUN.CANCELLED}),
+    # Resumed and retried runs are queued again for an executor to pick up.
+    _RUN.PAUSED: frozenset({_RUN.PENDING, _RUN.CANCELLED}),
     _RUN.SUCCEEDED: frozenset(),
-    # A failed or cancelled run can be retried: it is queued again.
     _RUN.FAILED: frozenset({_RUN.PENDING}),
     _RUN.CANCELLED: frozenset({_RUN.PENDING}),
 }
@@ -57,11 +58,13 @@ _NODE = NodeStatus
 _NOT_RUN = frozenset({_NODE.SKIPPED, _NODE.UPSTREAM_FAILED, _NODE.CANCELLED})
 NODE_TRANSITIONS: dict[NodeStatus, frozenset[NodeStatus]] = {
     _NODE.PENDING: frozenset({_NODE.RUNNING}) | _NOT_RUN,
+    # Back to pending: in flight when its executor died, and run again.
     _NODE.RUNNING: frozenset(
-        {_NODE.RETRYING, _NODE.SUCCEEDED, _NODE.FAILED, _NODE.CANCELLED}
+        {_NODE.RETRYING, _NODE.SUCCEEDED, _NODE.FAILED, _NODE.CANCELLED, _NODE.PENDING}
     ),
-    _NODE.RETRYING: frozenset({_NODE.RUNNING, _NODE.CANCELLED}),
-    _NODE.SUCCEEDED: frozenset(),
+    _NODE.RETRYING: frozenset({_NODE.RUNNING, _NODE.CANCELLED, _NODE.PENDING}),
+    # Back to pending: a crashed run with on_crash "restart" starts over.
+    _NODE.SUCCEEDED: frozenset({_NODE.PENDING}),
     # What did not succeed goes back to pending when its run is retried.
     _NODE.FAILED: frozenset({_NODE.PENDING}),
     _NODE.SKIPPED: frozenset({_NODE.PENDING}),

@@ -7,9 +7,11 @@ gap-free. Each transition is checked against the table in `states`.
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from workflows.engine.core import Graph
@@ -25,6 +27,7 @@ from workflows.events import append_event
 from workflows.models import NodeRun, Run, RunEvent
 from workflows.nodes.registry import node_types
 from workflows.permissions import granted_node_permissions
+from workflows.spec.types import initial_variables
 from workflows.spec.validation import validate_spec
 
 Operation = tuple[Callable[..., Any], tuple]
@@ -62,13 +65,16 @@ def apply(run_id: int, operations: Sequence[Operation]) -> list[Any]:
         return results
 
 
-def begin(run: Run) -> RunState | None:
-    """Mark a pending or paused run running and load its state from the database.
+def begin(run: Run, owner: str, lease_s: float) -> RunState | None:
+    """Take the run's lease, mark it running and load its state from the database.
 
-    A run whose spec can no longer run here (a plugin was removed) fails instead.
+    None when the run is not this executor's to drive. A run whose spec can no
+    longer run here (a plugin was removed) fails instead.
     """
-    if run.status not in (RunStatus.PENDING, RunStatus.PAUSED):
-        return None  # finished, or another driver has it already
+    recovered = run.status == RunStatus.RUNNING and run.lease_owner == owner
+    if run.status != RunStatus.PENDING and not recovered:
+        return None  # finished, or another executor has it
+    _hold_lease(run, owner, lease_s)
     spec = run.version.spec
     granted = granted_node_permissions(run.workflow.owner)
     if errors := validate_spec(spec, granted=granted):
@@ -77,7 +83,8 @@ def begin(run: Run) -> RunState | None:
             run, RunStatus.FAILED, substatus=RunSubstatus.ERROR, error=problems
         )
         return None
-    set_run_status(run, RunStatus.RUNNING)
+    if not recovered:
+        set_run_status(run, RunStatus.RUNNING)
     rules = {name: t.default_trigger_rule for name, t in node_types().items()}
     state = RunState(
         run_id=run.pk,
@@ -97,6 +104,77 @@ def begin(run: Run) -> RunState | None:
             state.outputs[node_id] = output
             state.ports[node_id] = frozenset(ports)
     return state
+
+
+def _hold_lease(run: Run, owner: str, lease_s: float) -> None:
+    run.lease_owner = owner
+    run.lease_expires_at = timezone.now() + timedelta(seconds=lease_s)
+    run.save(update_fields=["lease_owner", "lease_expires_at"])
+
+
+def renew_leases(owner: str, run_ids: Sequence[int], lease_s: float) -> None:
+    """The heartbeat: extend this executor's lease on the runs it drives."""
+    Run.objects.filter(pk__in=run_ids, lease_owner=owner).update(
+        lease_expires_at=timezone.now() + timedelta(seconds=lease_s)
+    )
+
+
+def release_leases(owner: str) -> None:
+    """Let other executors take this one's runs over at once (it is stopping)."""
+    Run.objects.filter(lease_owner=owner, status=RunStatus.RUNNING).update(
+        lease_expires_at=timezone.now()
+    )
+
+
+def claimable_runs(*, queued_for_s: float) -> list[int]:
+    """Runs nobody drives: leases that expired, and runs queued for a while."""
+    now = timezone.now()
+    expired = Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
+    forgotten = Q(
+        status=RunStatus.PENDING,
+        lease_owner="",
+        created_at__lt=now - timedelta(seconds=queued_for_s),
+    )
+    return list(Run.objects.filter(expired | forgotten).values_list("pk", flat=True))
+
+
+def take_over(run: Run, owner: str, lease_s: float) -> bool:
+    """Claim a run nobody drives; if it was running, apply the `on_crash` setting."""
+    now = timezone.now()
+    if run.status == RunStatus.RUNNING:
+        if run.lease_expires_at is None or run.lease_expires_at >= now:
+            return False
+        _hold_lease(run, owner, lease_s)
+        _recover(run, run.version.spec.get("settings", {}).get("on_crash", "resume"))
+        return run.status == RunStatus.RUNNING
+    if run.status == RunStatus.PENDING and not run.lease_owner:
+        return True  # begin() takes the lease
+    return False
+
+
+def _recover(run: Run, on_crash: str) -> None:
+    in_flight = run.node_runs.filter(
+        status__in=[NodeStatus.RUNNING, NodeStatus.RETRYING]
+    ).values_list("node_id", flat=True)
+    if on_crash == "fail":
+        _cancel_unfinished_nodes(run)
+        set_run_status(
+            run,
+            RunStatus.FAILED,
+            substatus=RunSubstatus.CRASHED,
+            error="The executor driving the run stopped.",
+        )
+        return
+    if on_crash == "restart":
+        restarted = run.node_runs.exclude(status=NodeStatus.PENDING)
+        for node_id in restarted.values_list("node_id", flat=True):
+            set_node_status(run, node_id, NodeStatus.PENDING)
+        run.context = {**run.context, "vars": initial_variables(run.version.spec)}
+        run.save(update_fields=["context"])
+    else:
+        for node_id in list(in_flight):
+            set_node_status(run, node_id, NodeStatus.PENDING)
+    set_run_substatus(run, RunSubstatus.RECOVERED)
 
 
 def set_run_status(
@@ -196,13 +274,18 @@ def fail_fast(run: Run):
     set_run_status(run, RunStatus.FAILED, substatus=RunSubstatus.FAIL_FAST)
 
 
-def requeue(run: Run):
-    """Queue a finished run again: what did not succeed will run as a new attempt."""
+def queue(run: Run):
+    """Queue a paused or finished run for an executor to pick up again.
+
+    What did not succeed will run again, as new attempts.
+    """
     set_run_status(run, RunStatus.PENDING, substatus=RunSubstatus.QUEUED)
-    run.finished_at, run.error = None, ""
-    run.save(update_fields=["finished_at", "error"])
-    retried = run.node_runs.exclude(status=NodeStatus.SUCCEEDED)
-    for node_id in retried.values_list("node_id", flat=True):
+    run.finished_at, run.error, run.lease_owner = None, "", ""
+    run.save(update_fields=["finished_at", "error", "lease_owner"])
+    to_run_again = run.node_runs.exclude(
+        status__in=[NodeStatus.SUCCEEDED, NodeStatus.PENDING]
+    )
+    for node_id in to_run_again.values_list("node_id", flat=True):
         set_node_status(run, node_id, NodeStatus.PENDING)
 
 

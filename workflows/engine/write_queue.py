@@ -15,10 +15,10 @@ from workflows.engine import store
 logger = logging.getLogger(__name__)
 
 
-def db_call(fn, *args):
+def db_call(fn, *args, **kwargs):
     # thread_sensitive keeps all of the executor's queries on one thread and
     # so on one database connection.
-    return sync_to_async(fn, thread_sensitive=True)(*args)
+    return sync_to_async(fn, thread_sensitive=True)(*args, **kwargs)
 
 
 class WriteQueue:

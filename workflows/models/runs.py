@@ -32,13 +32,20 @@ class Run(models.Model):
     )
     # The seq of the newest RunEvent; bumped under the run's row lock.
     last_seq = models.PositiveIntegerField(default=0)
+    # The executor driving the run holds a lease and renews it while alive;
+    # once it expires, another executor may take the run over.
+    lease_owner = models.CharField(max_length=200, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["workflow", "status"])]
+        indexes = [
+            models.Index(fields=["workflow", "status"]),
+            models.Index(fields=["status", "lease_expires_at"]),
+        ]
 
     def __str__(self):
         return f"run {self.pk} of {self.workflow_id}"

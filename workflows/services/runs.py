@@ -1,13 +1,14 @@
-"""Writes of runs: start and cancel."""
+"""Writes of runs: start, pause, resume, cancel and retry."""
 
+from django.conf import settings
 from django.db import transaction
 
 from workflows.engine import store
 from workflows.engine.executor import get_executor
-from workflows.engine.states import RunStatus
+from workflows.engine.states import RunStatus, RunSubstatus
 from workflows.errors import InvalidInputs, InvalidState
 from workflows.models import NodeRun, Run, Workflow
-from workflows.spec.types import ConversionError, convert
+from workflows.spec.types import ConversionError, convert, initial_variables
 
 
 def prepare_inputs(spec: dict, inputs: dict) -> dict:
@@ -43,15 +44,6 @@ def prepare_inputs(spec: dict, inputs: dict) -> dict:
     return prepared
 
 
-def initial_variables(spec: dict) -> dict:
-    return {
-        name: convert(declaration["default"], declaration["type"])
-        if declaration.get("default") is not None
-        else None
-        for name, declaration in spec.get("variables", {}).items()
-    }
-
-
 @transaction.atomic
 def run_start(*, workflow: Workflow, inputs: dict, user) -> Run:
     """Create a run of the active version and hand it to the executor after commit."""
@@ -62,12 +54,13 @@ def run_start(*, workflow: Workflow, inputs: dict, user) -> Run:
         version=version,
         inputs=prepare_inputs(spec, inputs),
         context={"vars": initial_variables(spec)},
+        substatus=RunSubstatus.QUEUED,
         started_by=user,
     )
     NodeRun.objects.bulk_create(
         NodeRun(run=run, node_id=node["id"]) for node in spec["nodes"]
     )
-    transaction.on_commit(lambda: get_executor().submit(run.pk))
+    _dispatch(run)
     return run
 
 
@@ -93,10 +86,13 @@ def run_pause(*, run: Run) -> Run:
     return run
 
 
+@transaction.atomic
 def run_resume(*, run: Run) -> Run:
     """Continue a paused run from its stored state."""
     _require(run, {RunStatus.PAUSED}, "resumed")
-    transaction.on_commit(lambda: get_executor().submit(run.pk))
+    store.apply(run.pk, [(store.queue, ())])
+    _dispatch(run)
+    run.refresh_from_db()
     return run
 
 
@@ -104,10 +100,17 @@ def run_resume(*, run: Run) -> Run:
 def run_retry(*, run: Run) -> Run:
     """Run the failed and downstream nodes of a finished run again, as new attempts."""
     _require(run, {RunStatus.FAILED, RunStatus.CANCELLED}, "retried")
-    store.apply(run.pk, [(store.requeue, ())])
-    transaction.on_commit(lambda: get_executor().submit(run.pk))
+    store.apply(run.pk, [(store.queue, ())])
+    _dispatch(run)
     run.refresh_from_db()
     return run
+
+
+def _dispatch(run: Run) -> None:
+    """Hand a queued run to this process's executor after commit, if it has one;
+    otherwise an executor process picks it up from the queue."""
+    if settings.FLOWDESK["EMBEDDED_EXECUTOR"]:
+        transaction.on_commit(lambda: get_executor().submit(run.pk))
 
 
 def _require(run: Run, allowed: set[RunStatus], action: str) -> None:

@@ -48,6 +48,7 @@ SPEC_SCHEMA = {
             "properties": {
                 "max_parallel": {"type": "integer", "minimum": 1, "maximum": 256},
                 "fail_fast": {"type": "boolean"},
+                "on_crash": {"enum": ["resume", "fail", "restart"]},
             },
             "additionalProperties": False,
         },

@@ -27,6 +27,16 @@ def convert(value: Any, type_name: str) -> Any:
         raise ConversionError(f"expected {type_name}, got {value!r}") from None
 
 
+def initial_variables(spec: dict) -> dict:
+    """The spec's variables at their declared defaults (None where there is none)."""
+    return {
+        name: None
+        if declaration.get("default") is None
+        else convert(declaration["default"], declaration["type"])
+        for name, declaration in spec.get("variables", {}).items()
+    }
+
+
 def _string(value):
     if isinstance(value, str):
         return value

@@ -8,6 +8,7 @@ import secrets
 from daphne.server import Server, twisted_loop  # isort:skip
 
 from channels.routing import get_default_application
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -26,7 +27,10 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, **options):
         port = port or _port_from_env()
         self._ensure_admin()
-        executor = attach_executor(twisted_loop)
+        executor = None
+        if settings.FLOWDESK["EMBEDDED_EXECUTOR"]:
+            executor = attach_executor(twisted_loop)
+            executor.start_scanning()
         url = f"http://{host}:{port}/"
         server = Server(
             get_default_application(),
@@ -34,7 +38,8 @@ class Command(BaseCommand):
             ready_callable=lambda: self.stdout.write(f"Flowdesk is serving at {url}"),
         )
         server.run()
-        twisted_loop.run_until_complete(executor.close())
+        if executor:
+            twisted_loop.run_until_complete(executor.close())
         self.stdout.write("Flowdesk stopped.")
 
     def _ensure_admin(self):

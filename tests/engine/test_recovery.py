@@ -1,0 +1,142 @@
+"""A real executor process is killed mid-run; another one takes the run over."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from tests.specs import chain, edge, make_spec, node
+from workflows.models import NodeRun, Run, RunEvent
+from workflows.services.runs import run_start
+from workflows.services.workflows import workflow_create
+
+pytestmark = pytest.mark.django_db(transaction=True)
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def database_url() -> str:
+    """The test database, for the executor processes to share."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return (
+        f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}"
+        f":{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def start_executor() -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "PYTHONPATH": str(ROOT / "tests" / "plugins"),
+        "PYTHONUNBUFFERED": "1",
+        "FLOWDESK_LEASE_S": "2",
+        "FLOWDESK_SCAN_INTERVAL_S": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "executor"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    line = process.stdout.readline()
+    assert "is running" in line, line + process.stdout.read()
+    return process
+
+
+def wait_until(condition, what: str, timeout: float = 60):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"never: {what}"
+        time.sleep(0.05)
+
+
+def node_runs(run_id) -> dict[str, NodeRun]:
+    return {n.node_id: n for n in NodeRun.objects.filter(run_id=run_id)}
+
+
+SLOW = [
+    node("before", "testing.sleep", config={"seconds": 0.1}),
+    node("slow", "testing.sleep", config={"seconds": 2}),
+    node("after", "core.set", config={"values": {"seen": "{{ nodes.before.output }}"}}),
+]
+SLOW_EDGES = [*chain("start", "before", "slow", "after"), edge("start", "side")]
+
+
+@pytest.fixture
+def crashed_run(alice, settings):
+    """A run whose executor was killed (-9) while `slow` was running."""
+    # Runs are driven only by executor processes, not by this test process.
+    settings.FLOWDESK = {**settings.FLOWDESK, "EMBEDDED_EXECUTOR": False}
+    processes = []
+
+    def crash(on_crash: str) -> int:
+        spec = make_spec(
+            [*SLOW, node("side")],
+            SLOW_EDGES,
+            settings={"on_crash": on_crash},
+            variables={"seen": {"type": "object"}},
+        )
+        workflow = workflow_create(owner=alice, name="crash", spec=spec)
+        run = run_start(workflow=workflow, inputs={}, user=alice)
+        first = start_executor()
+        processes.append(first)
+        wait_until(
+            lambda: node_runs(run.pk)["slow"].status == "running", "slow running"
+        )
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        assert Run.objects.get(pk=run.pk).status == "running"
+        processes.append(start_executor())
+        wait_until(lambda: Run.objects.get(pk=run.pk).is_finished, "run finished")
+        return run.pk
+
+    yield crash
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_resume_reruns_only_what_was_in_flight_and_keeps_every_output(crashed_run):
+    run_id = crashed_run("resume")
+    run = Run.objects.get(pk=run_id)
+    assert run.status == "succeeded"
+    nodes = node_runs(run_id)
+    attempts = {node_id: n.attempt for node_id, n in nodes.items()}
+    assert attempts == {"start": 1, "before": 1, "slow": 2, "after": 1, "side": 1}
+    assert nodes["before"].output == {"slept": 0.1}
+    assert run.context["vars"] == {"seen": {"slept": 0.1}}
+    events = RunEvent.objects.filter(run_id=run_id)
+    assert [e.seq for e in events] == list(range(1, events.count() + 1))
+    assert events.filter(type="run.status", substatus="recovered").exists()
+
+
+def test_fail_marks_the_run_crashed(crashed_run):
+    run_id = crashed_run("fail")
+    run = Run.objects.get(pk=run_id)
+    assert (run.status, run.substatus) == ("failed", "crashed")
+    statuses = {node_id: n.status for node_id, n in node_runs(run_id).items()}
+    assert statuses == {
+        "start": "succeeded",
+        "before": "succeeded",
+        "slow": "cancelled",
+        "after": "cancelled",
+        "side": "succeeded",
+    }
+
+
+def test_restart_runs_everything_again(crashed_run):
+    run_id = crashed_run("restart")
+    assert Run.objects.get(pk=run_id).status == "succeeded"
+    attempts = {node_id: n.attempt for node_id, n in node_runs(run_id).items()}
+    assert attempts == {"start": 2, "before": 2, "slow": 2, "after": 1, "side": 2}
