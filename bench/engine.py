@@ -40,11 +40,12 @@ events the run stored. A warm-up run goes first and is not counted. The
 script asserts nothing about time: it prints numbers.
 
 `--profile` instead runs the chain once under a profiler that sees every
-thread (yappi, if installed; otherwise cProfile on the executor's loop
-thread and its database thread only) and prints the 25 functions with the
-most cumulative time and the 25 with the most own time, plus the time per
-thread. Profiling slows the run several-fold; compare the entries with each
-other, not with the timings above.
+thread (yappi, if installed; otherwise cProfile, which on Python 3.12+ also
+sees every thread, but with approximate cumulative times) and prints the 25
+functions with the most cumulative time and the 25 with the most own time,
+overall and in Flowdesk's own code, plus the time per thread. Profiling
+slows the run several-fold; compare the entries with each other, not with
+the timings above.
 
 Run it with the project's virtualenv from the repository root:
 
@@ -462,9 +463,8 @@ def profile(shape: Shape, timeout_s: float, top: int, clock: str) -> int:
     except ImportError:
         yappi = None
         print(
-            "yappi is not installed (pip install yappi): falling back to cProfile "
-            "on the executor's loop thread and its database thread only; "
-            "node bodies in worker threads are not seen.\n"
+            "yappi is not installed (pip install yappi): falling back to "
+            "cProfile, whose per-thread attribution is approximate.\n"
         )
     ok = True
     with tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as raw:
@@ -549,44 +549,31 @@ def _profile_cprofile(flowdesk: Flowdesk, shape: Shape, top: int):
     import io
     import pstats
 
-    from asgiref.sync import sync_to_async
-
-    loop_profile, db_profile = cProfile.Profile(), cProfile.Profile()
-
-    async def switch(on: bool) -> None:
-        # The executor's database work runs in asgiref's one thread-sensitive
-        # thread; a thread_sensitive call from the loop lands on the same one.
-        db_call = db_profile.enable if on else db_profile.disable
-        if on:
-            loop_profile.enable()
-            await sync_to_async(db_call, thread_sensitive=True)()
-        else:
-            await sync_to_async(db_call, thread_sensitive=True)()
-            loop_profile.disable()
-
-    loop = flowdesk.executor.loop
-    try:
-        asyncio.run_coroutine_threadsafe(switch(True), loop).result(30)
-    except ValueError as exc:  # one profiler per interpreter on newer Pythons
-        print(f"cProfile could not watch two threads ({exc}); the loop thread only")
-        db_profile = None
+    # Since Python 3.12 cProfile listens through sys.monitoring, which is
+    # process-wide: one profiler sees the calls of every thread (the executor
+    # loop, the database thread, node bodies), but with their stacks
+    # interleaved, so the cumulative column is approximate.
+    profiler = cProfile.Profile()
+    profiler.enable()
     try:
         result = flowdesk.measure(shape)
     finally:
-        if db_profile is not None:
-            asyncio.run_coroutine_threadsafe(switch(False), loop).result(30)
-        else:
-            loop.call_soon_threadsafe(loop_profile.disable)
-    _profile_header(result, shape, "cProfile, loop and database threads")
-    stats = pstats.Stats(loop_profile)
-    if db_profile is not None:
-        stats.add(db_profile)
+        profiler.disable()
+    _profile_header(result, shape, "cProfile, all threads (approximate)")
+    stats = pstats.Stats(profiler)
     for key in ("cumulative", "tottime"):
         out = io.StringIO()
         stats.stream = out
         stats.sort_stats(key).print_stats(top)
+        text = out.getvalue()
+        for prefix in (
+            sysconfig.get_paths()["purelib"] + os.sep,
+            sysconfig.get_paths()["stdlib"] + os.sep,
+            str(ROOT) + os.sep,
+        ):
+            text = text.replace(prefix, "")
         print(f"\nTop {top} by {key}:")
-        print(out.getvalue().replace(str(ROOT) + os.sep, ""))
+        print(text.strip())
     return result
 
 
