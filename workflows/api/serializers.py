@@ -173,4 +173,11 @@ class NodeTypeSerializer(serializers.Serializer):
         return sorted(node_type.permissions)
 
     def get_ports(self, node_type) -> dict:
-        return {"inputs": list(node_type.inputs), "outputs": list(node_type.outputs)}
+        # from_config: the rule naming the output ports from a node's config
+        # (see NodeType.ports_from_config); null when `outputs` are all there is.
+        rule = node_type.ports_from_config
+        return {
+            "inputs": list(node_type.inputs),
+            "outputs": list(node_type.outputs),
+            "from_config": dict(rule) if rule is not None else None,
+        }

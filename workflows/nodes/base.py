@@ -79,10 +79,27 @@ class NodeType:
     # instead of being rendered as templates before it runs.
     expression_fields: ClassVar[tuple[str, ...]] = ()
 
+    # Output ports named by the config, declared once for the server and the
+    # editor: {"field": "cases", "key": "port", "extra": ["default"]} means
+    # the `port` of each item of the list `cases`, in order, then `default`.
+    # None (most types): the fixed `outputs`.
+    ports_from_config: ClassVar[dict | None] = None
+
     @classmethod
     def output_ports(cls, config: dict) -> tuple[str, ...]:
         """The output ports of a node with this config; most types have fixed ones."""
-        return cls.outputs
+        rule = cls.ports_from_config
+        if rule is None:
+            return cls.outputs
+        items = config.get(rule["field"])
+        named = [
+            item.get(rule["key"])
+            for item in (items if isinstance(items, list) else [])
+            if isinstance(item, dict)
+        ]
+        ports = [port for port in named if isinstance(port, str) and port]
+        # Each port once, in order: a duplicate is a config error, not a port.
+        return tuple(dict.fromkeys([*ports, *rule.get("extra", ())]))
 
     def execute(self, ctx: NodeContext) -> Any | Awaitable[Any]:
         """Do the work; return the output, or an Outcome choosing ports.

@@ -75,13 +75,25 @@ export interface JsonSchema {
   [key: string]: unknown;
 }
 
+/**
+ * How a node type names its output ports from a node's config: the `key` of
+ * each item of the list `field`, in order, then `extra`. For `logic.switch`,
+ * `{field: "cases", key: "port", extra: ["default"]}`.
+ */
+export interface PortsFromConfig {
+  field: string;
+  key: string;
+  extra?: string[];
+}
+
 export interface NodeType {
   type: string;
   name: string;
   category: string;
   description: string;
   config_schema: JsonSchema;
-  ports: { inputs: string[]; outputs: string[] };
+  /** `from_config`: null (or absent) when `outputs` are all the ports there are. */
+  ports: { inputs: string[]; outputs: string[]; from_config?: PortsFromConfig | null };
 }
 
 export interface WorkflowSummary {

@@ -7,6 +7,19 @@ from workflows.nodes.builtins.merge import Merge
 from workflows.nodes.builtins.noop import NoOp
 from workflows.nodes.builtins.set import Set
 from workflows.nodes.builtins.start import Start
+from workflows.nodes.builtins.switch import Switch
 from workflows.nodes.builtins.transform import Transform
 
-NODE_TYPES = [Start, NoOp, Log, Set, Transform, Fail, Delay, Condition, Merge, Http]
+NODE_TYPES = [
+    Start,
+    NoOp,
+    Log,
+    Set,
+    Transform,
+    Fail,
+    Delay,
+    Condition,
+    Switch,
+    Merge,
+    Http,
+]

@@ -6,7 +6,8 @@ import { useEditorStore } from "../editor/editorStore";
 import type { EditorState } from "../editor/editorStore";
 import { STATUS_ICONS, STATUS_LABELS, categoryColor } from "./appearance";
 import { portsOf } from "./portIndex";
-import { DEFAULT_PORT, TARGET_HANDLE, nodeLabel } from "./specMapping";
+import { outputPorts } from "./ports";
+import { TARGET_HANDLE, nodeLabel } from "./specMapping";
 import type { FlowNode } from "./specMapping";
 
 interface NodeView {
@@ -49,10 +50,17 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
   const spec = data.spec;
   const { nodeType, status, errors, usedPorts } = useNodeView(id, spec.type);
 
-  const declared = nodeType ? nodeType.ports.outputs : [DEFAULT_PORT];
-  const outputs = unique([...declared, ...(spec.on_error === "route" ? ["error"] : []), ...usedPorts]);
+  // The type's ports, or for a type like logic.switch the ones its config
+  // names now: editing the cases in the side panel redraws the handles.
+  const declared = outputPorts(nodeType, spec.config);
+  const routed = spec.on_error === "route" ? ["error"] : [];
+  const outputs = unique([...declared, ...routed, ...usedPorts]);
+  // An edge from a port the node no longer has (say a case renamed) keeps its
+  // handle, flagged, until the edge is removed or the port is back; saving
+  // reports it as `unknown_port`.
+  const stale = nodeType ? outputs.filter((port) => !declared.includes(port) && !routed.includes(port)) : [];
   const hasInput = nodeType ? nodeType.ports.inputs.length > 0 : true;
-  const labelled = outputs.length > 1;
+  const labelled = outputs.length > 1 || Boolean(nodeType?.ports.from_config);
 
   const classes = ["fd-node", `fd-node--${status}`];
   if (selected) classes.push("fd-node--selected");
@@ -89,18 +97,24 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
       </div>
       {outputs.map((port, index) => {
         const top = `${((index + 1) / (outputs.length + 1)) * 100}%`;
+        const isStale = stale.includes(port);
         return (
           <Fragment key={port}>
             <Handle
               type="source"
               position={Position.Right}
               id={port}
-              className="fd-handle"
+              className={isStale ? "fd-handle fd-handle--stale" : "fd-handle"}
               style={{ top }}
+              title={isStale ? `This node has no port “${port}” any more: remove the edge, or bring the port back.` : undefined}
+              data-stale={isStale ? "true" : undefined}
               data-testid={`handle-${id}-out-${port}`}
             />
-            {labelled && (
-              <span className="fd-node__port-label" style={{ top }}>
+            {(labelled || isStale) && (
+              <span
+                className={isStale ? "fd-node__port-label fd-node__port-label--stale" : "fd-node__port-label"}
+                style={{ top }}
+              >
                 {port}
               </span>
             )}
