@@ -5,6 +5,7 @@ from workflows.nodes.builtins.http import Http
 from workflows.nodes.builtins.log import Log
 from workflows.nodes.builtins.merge import Merge
 from workflows.nodes.builtins.noop import NoOp
+from workflows.nodes.builtins.python import Python
 from workflows.nodes.builtins.set import Set
 from workflows.nodes.builtins.start import Start
 from workflows.nodes.builtins.switch import Switch
@@ -22,4 +23,5 @@ NODE_TYPES = [
     Switch,
     Merge,
     Http,
+    Python,
 ]
