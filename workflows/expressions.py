@@ -6,6 +6,7 @@ a string; a plain string is returned unchanged.
 """
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +19,7 @@ _WHOLE_EXPRESSION = re.compile(r"^\s*\{\{(?P<expr>(?:(?!\}\}|\{\{).)*)\}\}\s*$",
 class _Sandbox(SandboxedEnvironment):
     def getattr(self, obj, attribute):
         # Data wins over dict methods: `vars.items` is the variable "items".
-        if isinstance(obj, dict) and attribute in obj:
+        if isinstance(obj, Mapping) and attribute in obj:
             return obj[attribute]
         return super().getattr(obj, attribute)
 

@@ -177,9 +177,17 @@ def test_node_types_are_listed_with_schema_and_ports(as_alice):
     assert types["logic.condition"]["ports"] == {
         "inputs": ["in"],
         "outputs": ["true", "false"],
+        "from_config": None,
     }
     assert types["core.start"]["ports"]["inputs"] == []
     assert "message" in types["core.log"]["config_schema"]["properties"]
+
+
+def test_node_types_from_installed_packages_are_listed(as_alice):
+    # tests/plugins holds a distribution whose `flowdesk.nodes` entry point
+    # names these types, as a third-party package would.
+    types = {t["type"]: t for t in as_alice.get("/api/node-types/").json()}
+    assert types["testing.flaky"]["category"] == "Testing"
 
 
 def test_the_openapi_schema_is_served(as_alice):

@@ -291,3 +291,11 @@ def test_an_acyclic_graph_has_no_cycle():
         ],
     )
     assert graph_of(spec).find_cycle() is None
+
+
+def test_a_chain_of_thousands_of_nodes_is_checked_without_recursion():
+    ids = [f"n{i}" for i in range(5000)]
+    spec = make_spec([node(i) for i in ids], chain("start", *ids))
+    assert graph_of(spec).find_cycle() is None
+    spec["edges"].append(edge(ids[-1], ids[0]))
+    assert len(graph_of(spec).find_cycle()) == 5000

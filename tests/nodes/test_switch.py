@@ -123,10 +123,6 @@ def test_a_reserved_or_malformed_port_name_is_refused_naming_the_node(as_alice, 
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs validation to check ports_from_config for duplicates",
-)
 def test_duplicate_port_names_are_refused_naming_the_node_and_the_port(as_alice):
     cases = [*CASES, {"port": "high", "expression": "inputs.amount > 1000"}]
     spec = make_spec(
@@ -135,24 +131,6 @@ def test_duplicate_port_names_are_refused_naming_the_node_and_the_port(as_alice)
     [error] = refused(as_alice, spec)
     assert error["node"] == "sw"
     assert "'high'" in error["message"]
-
-
-def test_duplicate_port_names_fail_the_node_if_they_ever_reach_a_run(as_alice):
-    cases = [*CASES, {"port": "high", "expression": "inputs.amount > 1000"}]
-    spec = make_spec(
-        [node("sw", "logic.switch", config={"cases": cases}), node("after")],
-        [edge("start", "sw"), edge("sw", "after", "default")],
-        inputs={"amount": {"type": "integer"}},
-    )
-    workflow = as_alice.post(
-        "/api/workflows/", {"name": "w", "spec": spec}, format="json"
-    )
-    if workflow.status_code == 400:
-        pytest.skip("refused at validation, as it should be")
-    run = run_workflow(as_alice, spec, {"amount": 5})
-    sw = node_run(run, "sw")
-    assert sw["status"] == "failed"
-    assert "'high'" in sw["error"] and "cases[2]" in sw["error"]
 
 
 def test_node_types_list_the_rule_that_names_a_switchs_ports(as_alice):

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from workflows.events import event_payload
 from workflows.models import NodeRun, Run, RunEvent, Workflow, WorkflowVersion
 
 
@@ -157,6 +158,10 @@ class RunEventSerializer(serializers.ModelSerializer):
             "level",
             "message",
         ]
+
+    def to_representation(self, instance):
+        # The fields above document the shape; one function builds it for both.
+        return event_payload(instance)
 
 
 class NodeTypeSerializer(serializers.Serializer):

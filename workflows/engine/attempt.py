@@ -4,7 +4,7 @@ import asyncio
 import inspect
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,8 @@ class NodeResult:
     error: str = ""
     error_type: str = ""
     variables: dict[str, Any] = field(default_factory=dict)
+    # Set by an error handler to override the node's own on_error.
+    on_error: str | None = None
 
     @property
     def error_object(self) -> dict:
@@ -49,15 +51,30 @@ def retry_delay(retry: dict, attempt: int) -> float:
     return delay
 
 
+class NodesView(Mapping):
+    """`nodes.<id>.output` and `.status`, read from the run's state on access,
+    so starting a node costs the same in a workflow of any size."""
+
+    def __init__(self, state):
+        self._state = state
+
+    def __getitem__(self, node_id: str) -> dict:
+        status = self._state.statuses[node_id]
+        return {"output": self._state.outputs.get(node_id), "status": status}
+
+    def __iter__(self):
+        return iter(self._state.statuses)
+
+    def __len__(self) -> int:
+        return len(self._state.statuses)
+
+
 def expression_names(*, run_id: int, state) -> dict[str, Any]:
     """What templates and expressions can see while a node runs."""
     return {
         "inputs": state.inputs,
         "vars": dict(state.variables),
-        "nodes": {
-            node_id: {"output": state.outputs.get(node_id), "status": status}
-            for node_id, status in state.statuses.items()
-        },
+        "nodes": NodesView(state),
         "run": {"id": run_id, "started_at": state.started_at},
         "env": {
             name: os.environ[name]

@@ -6,8 +6,9 @@ be met resolves the node to `skipped` or `upstream_failed` as soon as that is
 certain, and a node becomes ready when its rule is met.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from workflows.engine.states import NodeStatus
 
@@ -15,8 +16,6 @@ START_TYPE = "core.start"
 DEFAULT_PORT = "out"
 DEFAULT_TRIGGER_RULE = "all_success"
 ERROR_PORT = "error"
-# on_error values under which a failed node's downstream still gets an output.
-HANDLED_ERRORS = {"continue": DEFAULT_PORT, "route": ERROR_PORT}
 TRIGGER_RULES = (
     "all_success",
     "all_failed",
@@ -44,9 +43,6 @@ class Graph:
     start: str | None
     trigger_rules: Mapping[str, str]
     upstream: Mapping[str, tuple[Edge, ...]]
-    # Nodes whose failure is handled (on_error continue/route): downstream
-    # sees them as done, on the ports the executor records for them.
-    handled_errors: frozenset[str] = frozenset()
 
     @classmethod
     def from_spec(
@@ -75,38 +71,42 @@ class Graph:
                 for n in spec.get("nodes", [])
             },
             upstream={key: tuple(edges) for key, edges in upstream.items()},
-            handled_errors=frozenset(
-                n["id"]
-                for n in spec.get("nodes", [])
-                if n.get("on_error") in HANDLED_ERRORS
-            ),
         )
 
     def find_cycle(self) -> list[str] | None:
         """Return the nodes of one cycle in edge order, or None if acyclic."""
-        downstream: dict[str, list[str]] = {node: [] for node in self.nodes}
+        downstream = self.downstream
+        state: dict[str, int] = {}  # 1 on the current path, 2 finished
+        for root in self.nodes:
+            if root in state:
+                continue
+            # An explicit stack, not recursion: a chain may be thousands long.
+            path, stack = [root], [iter(downstream.get(root, ()))]
+            state[root] = 1
+            while stack:
+                nxt = next(stack[-1], None)
+                if nxt is None:
+                    state[path.pop()] = 2
+                    stack.pop()
+                elif state.get(nxt) == 1:
+                    return path[path.index(nxt) :]
+                elif nxt not in state:
+                    state[nxt] = 1
+                    path.append(nxt)
+                    stack.append(iter(downstream.get(nxt, ())))
+        return None
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {node: index for index, node in enumerate(self.nodes)}
+
+    @cached_property
+    def downstream(self) -> dict[str, tuple[str, ...]]:
+        targets: dict[str, list[str]] = {node: [] for node in self.nodes}
         for target, edges in self.upstream.items():
             for edge in edges:
-                downstream.setdefault(edge.source, []).append(target)
-        visiting: list[str] = []
-        state: dict[str, int] = {}  # 1 on the current path, 2 finished
-
-        def visit(node: str) -> list[str] | None:
-            state[node] = 1
-            visiting.append(node)
-            for nxt in downstream.get(node, ()):
-                if state.get(nxt) == 1:
-                    return visiting[visiting.index(nxt) :]
-                if nxt not in state and (cycle := visit(nxt)):
-                    return cycle
-            visiting.pop()
-            state[node] = 2
-            return None
-
-        for node in self.nodes:
-            if node not in state and (cycle := visit(node)):
-                return cycle
-        return None
+                targets.setdefault(edge.source, []).append(target)
+        return {node: tuple(dict.fromkeys(found)) for node, found in targets.items()}
 
 
 @dataclass(frozen=True)
@@ -141,16 +141,21 @@ def plan(
     graph: Graph,
     statuses: Mapping[str, str],
     chosen_ports: Mapping[str, frozenset[str]],
+    candidates: Iterable[str] | None = None,
 ) -> Plan:
     """Decide every pending node whose outcome is now certain.
 
-    `chosen_ports` holds, for each succeeded node (and each failed node whose
-    error is handled), the output ports it sent data out of; an edge from a
-    port that was not chosen counts as skipped, which is how the untaken side
-    of a condition, or the error port of a node that did not fail, is skipped.
+    `chosen_ports` holds, for each succeeded node, the output ports it sent
+    data out of; an edge from a port that was not chosen counts as skipped,
+    which is how the untaken side of a condition, or the error port of a node
+    that did not fail, is skipped. A failed node with chosen ports had its
+    error handled (on_error continue/route): its downstream sees it as done.
     """
     ready, skipped, upstream_failed = [], [], []
-    for node in graph.nodes:
+    if candidates is not None:
+        # Only these can have changed (the targets of nodes that just moved).
+        candidates = sorted(candidates, key=graph.position.__getitem__)
+    for node in graph.nodes if candidates is None else candidates:
         if statuses.get(node, NodeStatus.PENDING) != NodeStatus.PENDING:
             continue
         edges = graph.upstream.get(node, ())
@@ -158,7 +163,7 @@ def plan(
             # Only the start node begins a run; a node nobody connected is not run.
             (ready if node == graph.start else skipped).append(node)
             continue
-        counts = _count(edges, statuses, chosen_ports, graph.handled_errors)
+        counts = _count(edges, statuses, chosen_ports)
         decision = _decide(graph.trigger_rules.get(node, DEFAULT_TRIGGER_RULE), counts)
         if decision is NodeStatus.RUNNING:
             ready.append(node)
@@ -169,11 +174,11 @@ def plan(
     return Plan(tuple(ready), tuple(skipped), tuple(upstream_failed))
 
 
-def _count(edges, statuses, chosen_ports, handled_errors) -> _Counts:
+def _count(edges, statuses, chosen_ports) -> _Counts:
     counts = _Counts(upstream=len(edges))
     for edge in edges:
         status = statuses.get(edge.source, NodeStatus.PENDING)
-        handled = status == NodeStatus.FAILED and edge.source in handled_errors
+        handled = status == NodeStatus.FAILED and edge.source in chosen_ports
         if status == NodeStatus.SUCCEEDED or handled:
             taken = edge.source_port in chosen_ports.get(edge.source, ())
             outcome = "success" if taken else "skipped"

@@ -23,7 +23,13 @@ from workflows.engine.attempt import (
     retry_delay,
     run_attempt,
 )
-from workflows.engine.core import HANDLED_ERRORS, plan
+from workflows.engine.core import DEFAULT_PORT, ERROR_PORT, plan
+from workflows.engine.error_handlers import (
+    MAX_HANDLER_ATTEMPTS,
+    Decision,
+    FailedAttempt,
+    decide,
+)
 from workflows.engine.states import NodeStatus, RunStatus, RunSubstatus
 from workflows.engine.write_queue import WriteQueue, db_call
 from workflows.nodes.registry import resolve
@@ -198,8 +204,11 @@ class RunDriver:
         state = self.state
         settings_ = state.spec.get("settings", {})
         limit = settings_.get("max_parallel", settings.FLOWDESK["MAX_PARALLEL"])
+        downstream = state.graph.downstream
+        changed: set[str] | None = None  # None: every node (the first round)
         while True:
-            decided = plan(state.graph, state.statuses, state.ports)
+            decided = plan(state.graph, state.statuses, state.ports, changed)
+            changed = set()
             for status, node_ids in (
                 (NodeStatus.SKIPPED, decided.skipped),
                 (NodeStatus.UPSTREAM_FAILED, decided.upstream_failed),
@@ -207,18 +216,25 @@ class RunDriver:
                 if node_ids:
                     state.statuses.update(dict.fromkeys(node_ids, status))
                     self._writes.put(store.resolve_nodes, node_ids, status)
+                    changed.update(t for n in node_ids for t in downstream[n])
+            ready = decided.ready
             if not self.pause_requested:
-                for node_id in decided.ready[: max(limit - len(self._running), 0)]:
+                room = max(limit - len(self._running), 0)
+                for node_id in ready[:room]:
                     self._start_node(node_id)
+                ready = ready[room:]
+            changed.update(ready)  # still ready, waiting for a free slot
             if not self._running:
-                if decided and not self.pause_requested:
+                if changed and not self.pause_requested:
                     continue
                 break
             done, _ = await asyncio.wait(
                 self._running, return_when=asyncio.FIRST_COMPLETED
             )
             for task in done:
-                self._record(self._running.pop(task), task.result())
+                node_id = self._running.pop(task)
+                self._record(node_id, task.result())
+                changed.update(downstream[node_id])
             if settings_.get("fail_fast") and self._unhandled_failure():
                 await self._stop_running()
                 await self._writes.write(store.fail_fast)
@@ -238,15 +254,20 @@ class RunDriver:
         )
 
     def _unhandled_failure(self) -> bool:
-        handled = self.state.graph.handled_errors
+        """A node failed and its error was not sent on (on_error continue/route)."""
         return any(
-            status == NodeStatus.FAILED and node_id not in handled
+            status == NodeStatus.FAILED and node_id not in self.state.ports
             for node_id, status in self.state.statuses.items()
         )
 
     def _start_node(self, node_id: str) -> None:
         self.state.statuses[node_id] = NodeStatus.RUNNING
-        self._writes.put(store.set_node_status, node_id, NodeStatus.RUNNING)
+        self._writes.put(
+            store.set_node_status,
+            node_id,
+            NodeStatus.RUNNING,
+            previous=NodeStatus.PENDING,
+        )
         self._running[self.loop.create_task(self._run_node(node_id))] = node_id
 
     async def _stop_running(self) -> None:
@@ -256,7 +277,8 @@ class RunDriver:
         self._running.clear()
 
     async def _run_node(self, node_id: str) -> NodeResult:
-        """Every attempt the node's `retry` allows, until one succeeds."""
+        """Attempts until one succeeds, the node's `retry` is used up, or an
+        error handler decides otherwise."""
         state = self.state
         node = state.nodes[node_id]
         node_type = resolve(node["type"])
@@ -276,7 +298,25 @@ class RunDriver:
                     store.log, node_id, level, message
                 ),
             )
-            if result.status == NodeStatus.SUCCEEDED or attempt == last:
+            if result.status == NodeStatus.SUCCEEDED:
+                return result
+            decision = await asyncio.to_thread(
+                decide,
+                FailedAttempt(
+                    run_id=self.run_id,
+                    node_id=node_id,
+                    node_type=node["type"],
+                    attempt=attempt,
+                    error_type=result.error_type,
+                    error=result.error,
+                ),
+            )
+            if decision == Decision.RETRY:
+                last = max(last, first + MAX_HANDLER_ATTEMPTS - 1)
+            elif decision is not None:
+                result.on_error = _ON_ERROR_FOR[decision]
+                return result
+            if attempt >= last:
                 return result
             attempt += 1
             delay = retry_delay(retry, attempt - first + 1)
@@ -287,6 +327,7 @@ class RunDriver:
             store.set_node_status,
             node_id,
             NodeStatus.RETRYING,
+            previous=NodeStatus.RUNNING,
             error=failed.error,
             error_type=failed.error_type,
         )
@@ -295,7 +336,12 @@ class RunDriver:
             await asyncio.sleep(delay)
         finally:
             self._set_retrying(node_id, False)
-        self._writes.put(store.set_node_status, node_id, NodeStatus.RUNNING)
+        self._writes.put(
+            store.set_node_status,
+            node_id,
+            NodeStatus.RUNNING,
+            previous=NodeStatus.RETRYING,
+        )
 
     def _set_retrying(self, node_id: str, retrying: bool) -> None:
         """Keep the run's substatus `retrying` while any of its nodes waits to retry."""
@@ -308,10 +354,17 @@ class RunDriver:
     def _record(self, node_id: str, result: NodeResult) -> None:
         state = self.state
         state.statuses[node_id] = result.status
-        on_error = state.nodes[node_id].get("on_error", "fail")
-        if result.status == NodeStatus.FAILED and on_error in HANDLED_ERRORS:
+        node = state.nodes[node_id]
+        on_error = result.on_error or node.get("on_error", "fail")
+        if result.status == NodeStatus.FAILED and on_error != "fail":
+            # A handled error: the error object goes on as the node's output.
             result.output = result.error_object
-            result.ports = (HANDLED_ERRORS[on_error],)
+            result.ports = (
+                (ERROR_PORT,)
+                if on_error == "route"
+                else resolve(node["type"]).output_ports(node.get("config", {}))
+                or (DEFAULT_PORT,)
+            )
         if result.status == NodeStatus.SUCCEEDED or result.ports:
             state.outputs[node_id] = result.output
             state.ports[node_id] = frozenset(result.ports)
@@ -320,6 +373,7 @@ class RunDriver:
             store.set_node_status,
             node_id,
             result.status,
+            previous=NodeStatus.RUNNING,
             output=result.output,
             ports=result.ports,
             error=result.error,
@@ -327,6 +381,12 @@ class RunDriver:
             variables=dict(state.variables) if result.variables else None,
         )
 
+
+_ON_ERROR_FOR = {
+    Decision.ROUTE: "route",
+    Decision.IGNORE: "continue",
+    Decision.FAIL: "fail",
+}
 
 _executor: Executor | None = None
 _executor_lock = threading.Lock()

@@ -11,19 +11,20 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from workflows.engine.core import Graph
 from workflows.engine.states import (
     FINISHED_NODE,
+    InvalidTransition,
     NodeStatus,
     RunStatus,
     RunSubstatus,
     check_node_transition,
     check_run_transition,
 )
-from workflows.events import append_event
+from workflows.events import append_event, save_new_events
 from workflows.models import NodeRun, Run, RunEvent
 from workflows.nodes.registry import node_types
 from workflows.permissions import granted_node_permissions
@@ -58,10 +59,9 @@ def apply(run_id: int, operations: Sequence[Operation]) -> list[Any]:
     """Run each `fn(run, *args)` in one transaction holding the run's row lock."""
     with transaction.atomic():
         run = Run.objects.select_for_update().get(pk=run_id)
-        seq_before = run.last_seq
+        run.new_events = []
         results = [fn(run, *args) for fn, args in operations]
-        if run.last_seq != seq_before:
-            Run.objects.filter(pk=run.pk).update(last_seq=run.last_seq)
+        save_new_events(run)
         return results
 
 
@@ -218,25 +218,30 @@ def set_node_status(
     node_id: str,
     status: NodeStatus,
     *,
+    previous: NodeStatus | None = None,
     output: Any = None,
     ports: Sequence[str] = (),
     error: str = "",
     error_type: str = "",
     variables: dict | None = None,
 ):
-    """Record a node's status; with `variables`, the run context too (a savepoint)."""
-    node_run = NodeRun.objects.get(run=run, node_id=node_id)
-    check_node_transition(node_run.status, status)
+    """Record a node's status; with `variables`, the run context too (a savepoint).
+
+    The driver knows the `previous` status and saves a query; the update only
+    applies from that status, so a stale one raises instead of overwriting.
+    """
+    node_runs = NodeRun.objects.filter(run=run, node_id=node_id)
+    if previous is None:
+        previous = node_runs.values_list("status", flat=True).get()
+    check_node_transition(previous, status)
     now = timezone.now()
-    node_run.status = status
-    node_run.error, node_run.error_type = error, error_type
+    fields = {"status": status, "error": error, "error_type": error_type}
     if status == NodeStatus.RUNNING:
-        node_run.attempt += 1
-        node_run.started_at, node_run.finished_at = now, None
+        fields |= {"attempt": F("attempt") + 1, "started_at": now, "finished_at": None}
     elif status in FINISHED_NODE:
-        node_run.finished_at = now
-        node_run.output, node_run.ports = output, list(ports)
-    node_run.save()
+        fields |= {"finished_at": now, "output": output, "ports": list(ports)}
+    if node_runs.filter(status=previous).update(**fields) != 1:
+        raise InvalidTransition("node", f"{previous} (no longer)", status)
     if variables is not None:
         run.context = {**run.context, "vars": variables}
         run.save(update_fields=["context"])
@@ -250,8 +255,9 @@ def set_node_status(
 
 
 def resolve_nodes(run: Run, node_ids: Sequence[str], status: NodeStatus):
+    """Pending nodes the planner decided will not run."""
     for node_id in node_ids:
-        set_node_status(run, node_id, status)
+        set_node_status(run, node_id, status, previous=NodeStatus.PENDING)
 
 
 def log(run: Run, node_id: str, level: str, message: str):

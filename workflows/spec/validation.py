@@ -160,9 +160,10 @@ def _check_node(node: dict) -> list[SpecError]:
         for error in _config_validator(node_type).iter_errors(config)
     ]
     for path, text in _strings(config):
+        if _is_code(node_type, path[0]):
+            continue  # another language, which the node itself runs
         try:
-            is_expression = len(path) == 1 and path[0] in node_type.expression_fields
-            expressions.check(text, expression=is_expression)
+            expressions.check(text, expression=_is_expression(node_type, path))
         except expressions.ExpressionError as exc:
             errors.append(
                 SpecError(
@@ -172,6 +173,41 @@ def _check_node(node: dict) -> list[SpecError]:
                     field=_field(["config", *path]),
                 )
             )
+    return errors + _check_config_ports(node, node_type, config)
+
+
+def _is_code(node_type, field: str) -> bool:
+    """A field holding code in a language of its own (its schema says which)."""
+    schema = node_type.config_schema.get("properties", {}).get(field, {})
+    return "contentMediaType" in schema
+
+
+def _is_expression(node_type, path: list) -> bool:
+    """An expression field itself, or an `expression` key inside one (switch cases)."""
+    return path[0] in node_type.expression_fields and (
+        len(path) == 1 or path[-1] == "expression"
+    )
+
+
+def _check_config_ports(node: dict, node_type, config: dict) -> list[SpecError]:
+    """Ports named in config (a switch's cases) must be unique."""
+    rule = node_type.ports_from_config
+    items = config.get(rule["field"]) if rule else None
+    if not isinstance(items, list):
+        return []
+    errors, seen = [], set(rule.get("extra", ()))
+    for index, item in enumerate(items):
+        port = item.get(rule["key"]) if isinstance(item, dict) else None
+        if port in seen:
+            errors.append(
+                SpecError(
+                    "duplicate_port",
+                    f"Node {node['id']!r}: output port {port!r} is named twice.",
+                    node=node["id"],
+                    field=f"config.{rule['field']}[{index}].{rule['key']}",
+                )
+            )
+        seen.add(port)
     return errors
 
 

@@ -87,7 +87,7 @@ class Python(NodeType):
             raise NodeError(f"invalid limit: {exc}") from None
         # Upstream outputs can be megabytes: serialise them off the event loop.
         payload = await asyncio.to_thread(
-            _encode, {"code": code, "names": {n: ctx.names[n] for n in NAMES}}
+            _encode, {"code": code, "names": {n: dict(ctx.names[n]) for n in NAMES}}
         )
         workdir = await asyncio.to_thread(tempfile.mkdtemp, prefix="flowdesk-python-")
         try:
