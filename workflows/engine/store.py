@@ -29,7 +29,7 @@ from workflows.models import NodeRun, Run, RunEvent
 from workflows.nodes.registry import node_types
 from workflows.permissions import granted_node_permissions
 from workflows.spec.types import initial_variables
-from workflows.spec.validation import validate_spec
+from workflows.spec.validation import runnable_errors
 
 Operation = tuple[Callable[..., Any], tuple]
 
@@ -77,7 +77,7 @@ def begin(run: Run, owner: str, lease_s: float) -> RunState | None:
     _hold_lease(run, owner, lease_s)
     spec = run.version.spec
     granted = granted_node_permissions(run.workflow.owner)
-    if errors := validate_spec(spec, granted=granted):
+    if errors := runnable_errors(spec, granted=granted):
         problems = "; ".join(error.message for error in errors)
         set_run_status(
             run, RunStatus.FAILED, substatus=RunSubstatus.ERROR, error=problems

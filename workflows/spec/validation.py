@@ -55,6 +55,18 @@ def validate_spec(
     return errors
 
 
+def runnable_errors(spec: dict, *, granted: Collection[str]) -> list[SpecError]:
+    """What stops a stored, once valid spec from running here now: node types
+    uninstalled since it was saved, or permissions its owner lost."""
+    errors = []
+    for node in spec["nodes"]:
+        try:
+            resolve(node["type"])
+        except UnknownNodeType as exc:
+            errors.append(_unknown_type(node, exc))
+    return errors or _check_permissions(spec, set(granted))
+
+
 def _check_format(spec: dict) -> list[SpecError]:
     fmt = spec.get("format")
     if not isinstance(fmt, int) or isinstance(fmt, bool):
@@ -141,14 +153,7 @@ def _check_node(node: dict) -> list[SpecError]:
     try:
         node_type = resolve(node["type"])
     except UnknownNodeType as exc:
-        return [
-            SpecError(
-                "unknown_node_type",
-                f"Node {node['id']!r}: {exc}.",
-                node=node["id"],
-                field="type",
-            )
-        ]
+        return [_unknown_type(node, exc)]
     config = node.get("config", {})
     errors = [
         SpecError(
@@ -174,6 +179,15 @@ def _check_node(node: dict) -> list[SpecError]:
                 )
             )
     return errors + _check_config_ports(node, node_type, config)
+
+
+def _unknown_type(node: dict, exc: UnknownNodeType) -> SpecError:
+    return SpecError(
+        "unknown_node_type",
+        f"Node {node['id']!r}: {exc}.",
+        node=node["id"],
+        field="type",
+    )
 
 
 def _is_code(node_type, field: str) -> bool:
