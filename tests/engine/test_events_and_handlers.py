@@ -161,3 +161,15 @@ def test_an_error_handler_that_raises_is_skipped(as_alice, error_handler, caplog
     run = finished(as_alice, start(as_alice, FAILING))
     assert statuses(run)["after"] == "upstream_failed"
     assert "ZeroDivisionError" in caplog.text
+
+
+def test_what_a_node_logs_through_python_logging_becomes_its_log_events(as_alice):
+    from workflows.models import RunEvent
+
+    spec = make_spec([node("talk", "testing.chatty")], chain("start", "talk"))
+    run = finished(as_alice, start(as_alice, spec))
+    logs = RunEvent.objects.filter(run_id=run["id"], type="log")
+    assert [(e.node_id, e.level, e.message) for e in logs] == [
+        ("talk", "info", "connecting"),
+        ("talk", "warning", "slow answer"),
+    ]

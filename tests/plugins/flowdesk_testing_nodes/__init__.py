@@ -43,4 +43,17 @@ class Sleep(NodeType):
         return {"slept": ctx.config["seconds"]}
 
 
-NODE_TYPES = [Flaky, Sleep]
+class Chatty(NodeType):
+    type = "testing.chatty"
+    name = "Chatty"
+    category = "Testing"
+    description = "Logs through Python's logging, as library code would."
+
+    def execute(self, ctx):
+        logging.getLogger("acme.client").info("connecting")
+        logging.getLogger("acme.client").warning("slow answer")
+        logger.debug("below the configured level")
+        return None
+
+
+NODE_TYPES = [Flaky, Sleep, Chatty]
