@@ -131,8 +131,12 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Logging done inside a running node becomes that node's log events.
+        "nodes": {"class": "workflows.engine.node_logging.NodeLogHandler"},
+    },
+    "root": {"handlers": ["console", "nodes"], "level": "INFO"},
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         # httpx logs every URL it fetches, query strings and all.

@@ -5,7 +5,6 @@ import inspect
 import logging
 import os
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,30 +12,12 @@ from django.conf import settings
 
 from workflows import expressions
 from workflows.engine.core import DEFAULT_PORT
+from workflows.engine.node_logging import node_log
 from workflows.engine.states import NodeStatus
 from workflows.nodes.base import NodeContext, NodeError, NodeType, Outcome
 from workflows.spec.types import ConversionError, convert
 
 logger = logging.getLogger(__name__)
-# The log function of the node running in this context (a task, or the
-# worker thread of a plain-function node, which inherits the context).
-_node_log: ContextVar[Callable[[str, str], None] | None] = ContextVar(
-    "node_log", default=None
-)
-_LEVELS = {logging.DEBUG: "debug", logging.INFO: "info", logging.WARNING: "warning"}
-
-
-class NodeLogHandler(logging.Handler):
-    """Turns what a node logs through Python's `logging` into its log events."""
-
-    def emit(self, record: logging.LogRecord) -> None:
-        log = _node_log.get()
-        if log is None or record.name.startswith("workflows."):
-            return  # not inside a node, or the engine's own log
-        try:
-            log(_LEVELS.get(record.levelno, "error"), self.format(record))
-        except Exception:
-            self.handleError(record)
 
 
 @dataclass
@@ -133,7 +114,7 @@ async def run_attempt(
         log=log,
         set_variable=set_variable,
     )
-    token = _node_log.set(log)
+    token = node_log.set(log)
     try:
         ctx.config = _render_config(node, node_type, names)
         returned = await asyncio.wait_for(
@@ -147,7 +128,7 @@ async def run_attempt(
         logger.info("node %s of run %s raised", node["id"], run_id, exc_info=True)
         return result.fail(exc, f"{type(exc).__name__}: {exc}")
     finally:
-        _node_log.reset(token)
+        node_log.reset(token)
     if isinstance(returned, Outcome):
         result.output, result.ports = returned.output, tuple(returned.ports)
     else:
