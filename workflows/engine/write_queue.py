@@ -13,6 +13,9 @@ from asgiref.sync import sync_to_async
 from workflows.engine import store
 
 logger = logging.getLogger(__name__)
+# Bounds a batch's transaction, which holds the run's row lock and, on
+# SQLite, the database's only write lock.
+MAX_BATCH = 200
 
 
 def db_call(fn, *args, **kwargs):
@@ -47,7 +50,7 @@ class WriteQueue:
     async def _flush_forever(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            while not self._queue.empty():
+            while not self._queue.empty() and len(batch) < MAX_BATCH:
                 batch.append(self._queue.get_nowait())
             operations = [(_bind(fn, kwargs), args) for fn, args, kwargs, _ in batch]
             try:
