@@ -153,9 +153,6 @@ def take_over(run: Run, owner: str, lease_s: float) -> bool:
 
 
 def _recover(run: Run, on_crash: str) -> None:
-    in_flight = run.node_runs.filter(
-        status__in=[NodeStatus.RUNNING, NodeStatus.RETRYING]
-    ).values_list("node_id", flat=True)
     if on_crash == "fail":
         _cancel_unfinished_nodes(run)
         set_run_status(
@@ -172,6 +169,9 @@ def _recover(run: Run, on_crash: str) -> None:
         run.context = {**run.context, "vars": initial_variables(run.version.spec)}
         run.save(update_fields=["context"])
     else:
+        in_flight = run.node_runs.filter(
+            status__in=[NodeStatus.RUNNING, NodeStatus.RETRYING]
+        ).values_list("node_id", flat=True)
         for node_id in list(in_flight):
             set_node_status(run, node_id, NodeStatus.PENDING)
     set_run_substatus(run, RunSubstatus.RECOVERED)
