@@ -117,11 +117,12 @@ export interface Page<T> {
   results: T[];
 }
 
-export type RunStatus = "pending" | "running" | "succeeded" | "failed" | "cancelled";
+export type RunStatus = "pending" | "running" | "paused" | "succeeded" | "failed" | "cancelled";
 
 export type NodeStatus =
   | "pending"
   | "running"
+  | "retrying"
   | "succeeded"
   | "failed"
   | "skipped"

@@ -22,6 +22,7 @@ export function categoryColor(category: string | undefined): string {
 
 export const STATUS_ICONS: Record<string, string> = {
   pending: "◷",
+  retrying: "↻",
   succeeded: "✓",
   failed: "✕",
   skipped: "–",
@@ -33,6 +34,7 @@ export const STATUS_LABELS: Record<string, string> = {
   idle: "Not run",
   pending: "Pending",
   running: "Running",
+  retrying: "Retrying",
   succeeded: "Succeeded",
   failed: "Failed",
   skipped: "Skipped",
