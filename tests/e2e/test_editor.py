@@ -69,3 +69,48 @@ def test_saving_an_invalid_workflow_shows_the_error_on_the_node(logged_in):
     page.get_by_test_id("save").click()
     expect(page.get_by_test_id("node-error-condition_1")).to_be_visible()
     expect(page.get_by_test_id("workflow-version")).to_contain_text("1")
+
+
+PAUSABLE = {
+    "format": 1,
+    "nodes": [
+        {"id": "start", "type": "core.start", "position": {"x": 0, "y": 0}},
+        {
+            "id": "wait",
+            "type": "core.delay",
+            "config": {"seconds": 1.5},
+            "position": {"x": 250, "y": 0},
+        },
+        {"id": "after", "type": "core.noop", "position": {"x": 500, "y": 0}},
+    ],
+    "edges": [
+        {"source": "start", "target": "wait"},
+        {"source": "wait", "target": "after"},
+    ],
+}
+
+
+def test_pause_and_resume_a_run_from_the_run_panel(logged_in):
+    page = logged_in
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    workflow = page.request.post(
+        "/api/workflows/",
+        data={"name": "Pausable", "spec": PAUSABLE},
+        headers={"X-CSRFToken": csrf},
+    ).json()
+    page.goto(f"/workflows/{workflow['id']}/")
+    page.get_by_test_id("run").click()
+    expect(page.get_by_test_id("node-wait")).to_have_attribute("data-status", "running")
+    page.get_by_test_id("pause-run").click()
+    expect(page.get_by_test_id("run-status")).to_have_text("paused")
+    expect(page.get_by_test_id("node-wait")).to_have_attribute(
+        "data-status", "succeeded"
+    )
+    expect(page.get_by_test_id("node-after")).to_have_attribute(
+        "data-status", "pending"
+    )
+    page.get_by_test_id("resume-run").click()
+    expect(page.get_by_test_id("node-after")).to_have_attribute(
+        "data-status", "succeeded"
+    )
+    expect(page.get_by_test_id("run-status")).to_have_text("succeeded")

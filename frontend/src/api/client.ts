@@ -111,10 +111,13 @@ export const api = {
   getRun(id: number): Promise<Run> {
     return request("GET", `/api/runs/${id}/`);
   },
-  cancelRun(id: number): Promise<Run> {
-    return request("POST", `/api/runs/${id}/cancel/`);
+  controlRun(id: number, action: RunAction): Promise<Run> {
+    return request("POST", `/api/runs/${id}/${action}/`);
   },
 };
+
+/** What can be asked of a run; which ones make sense depends on its status. */
+export type RunAction = "pause" | "resume" | "cancel" | "retry";
 
 /** A one-line description of any error, for a message area. */
 export function errorMessage(error: unknown): string {

@@ -136,6 +136,18 @@ describe("editor store", () => {
     expect(store().run?.status).toBe("failed");
     expect(store().message?.text).toBe("Run #11 failed.");
   });
+
+  it("sends run controls to the run's endpoint and says what happens", async () => {
+    vi.spyOn(api, "startRun").mockResolvedValue(run());
+    await store().startRun({});
+    const control = vi.spyOn(api, "controlRun").mockResolvedValue(run());
+    await store().controlRun("pause");
+    expect(control).toHaveBeenCalledWith(11, "pause");
+    expect(store().message?.text).toContain("Pausing");
+    control.mockRejectedValue(new ApiError(409, { code: "invalid_state", message: "The run is paused." }));
+    await store().controlRun("retry");
+    expect(store().message).toEqual({ kind: "error", text: expect.stringContaining("Could not retry") });
+  });
 });
 
 describe("editor store: canvas bookkeeping", () => {

@@ -3,6 +3,7 @@ import { applyEdgeChanges, applyNodeChanges } from "@xyflow/react";
 import type { Connection, EdgeChange, NodeChange, NodeDimensionChange } from "@xyflow/react";
 import { create } from "zustand";
 import { ApiError, api, errorMessage } from "../../api/client";
+import type { RunAction } from "../../api/client";
 import { takeInitialData } from "../../api/initialData";
 import type { JsonObject, NodeType, Position, RunEvent, Spec, SpecError, SpecNode, Workflow } from "../../api/types";
 import { canConnect } from "../canvas/graph";
@@ -75,7 +76,7 @@ export interface EditorState {
   requestRun: () => void;
   closeInputsDialog: () => void;
   startRun: (inputs: JsonObject) => Promise<void>;
-  cancelRun: () => Promise<void>;
+  controlRun: (action: RunAction) => Promise<void>;
   applyRunEvent: (event: RunEvent) => void;
   setRunPanelOpen: (open: boolean) => void;
 }
@@ -107,6 +108,13 @@ const initialData = {
 
 /** Node changes that only reflect what React Flow measured or selected. */
 const VIEW_ONLY_CHANGES = new Set(["select", "dimensions"]);
+
+const RUN_ACTION_NOTES: Record<RunAction, string> = {
+  pause: "Pausing (running nodes finish first)",
+  resume: "Resuming",
+  cancel: "Cancelling",
+  retry: "Retrying what did not succeed in",
+};
 
 export const useEditorStore = create<EditorState>()((set, get) => ({
   ...initialData,
@@ -249,14 +257,14 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
     }
   },
 
-  async cancelRun() {
+  async controlRun(action) {
     const run = get().run;
     if (!run) return;
     try {
-      await api.cancelRun(run.id);
-      set({ message: { kind: "info", text: `Cancelling run #${run.id}…` } });
+      await api.controlRun(run.id, action);
+      set({ message: { kind: "info", text: `${RUN_ACTION_NOTES[action]} run #${run.id}…` } });
     } catch (error) {
-      set({ message: { kind: "error", text: `Could not cancel the run: ${describeError(error)}` } });
+      set({ message: { kind: "error", text: `Could not ${action} the run: ${describeError(error)}` } });
     }
   },
 

@@ -1,4 +1,5 @@
 import { useMemo } from "react";
+import type { RunAction } from "../../api/client";
 import type { StreamState } from "../../api/useRunStream";
 import { STATUS_ICONS } from "../canvas/appearance";
 import { nodeLabel } from "../canvas/specMapping";
@@ -21,11 +22,35 @@ export function formatTime(iso: string | null): string {
   return date.toLocaleTimeString(undefined, { hour12: false }) + "." + String(date.getMilliseconds()).padStart(3, "0");
 }
 
+const RUN_ACTION_LABELS: Record<RunAction, string> = {
+  pause: "Pause",
+  resume: "Resume",
+  cancel: "Cancel run",
+  retry: "Retry",
+};
+
+/** The controls that make sense for a run in this status (the API refuses the rest). */
+export function runActions(status: string): RunAction[] {
+  switch (status) {
+    case "pending":
+      return ["cancel"];
+    case "running":
+      return ["pause", "cancel"];
+    case "paused":
+      return ["resume", "cancel"];
+    case "failed":
+    case "cancelled":
+      return ["retry"];
+    default:
+      return [];
+  }
+}
+
 export default function RunPanel({ streamState }: { streamState: StreamState }) {
   const run = useEditorStore((s) => s.run);
   const open = useEditorStore((s) => s.runPanelOpen);
   const setOpen = useEditorStore((s) => s.setRunPanelOpen);
-  const cancelRun = useEditorStore((s) => s.cancelRun);
+  const controlRun = useEditorStore((s) => s.controlRun);
   // Node names are shown only with a run's table open: no work per canvas edit otherwise.
   const nodes = useEditorStore((s) => (open && s.run ? s.nodes : NO_NODES));
   const names = useMemo(() => new Map(nodes.map((n) => [n.id, nodeLabel(n.data.spec)])), [nodes]);
@@ -51,16 +76,17 @@ export default function RunPanel({ streamState }: { streamState: StreamState }) 
             </span>
             {run.substatus && <span className="fd-muted">{run.substatus}</span>}
             {note && <span className="fd-muted">{note}</span>}
-            {!isRunFinished(run.status) && (
+            {runActions(run.status).map((action) => (
               <button
+                key={action}
                 type="button"
                 className="fd-button fd-button--small fd-run-panel__cancel"
-                onClick={() => void cancelRun()}
-                data-testid="cancel-run"
+                onClick={() => void controlRun(action)}
+                data-testid={`${action}-run`}
               >
-                Cancel run
+                {RUN_ACTION_LABELS[action]}
               </button>
-            )}
+            ))}
           </>
         ) : (
           <span className="fd-muted">No run yet. Click Run to start one.</span>
