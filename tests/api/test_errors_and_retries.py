@@ -2,15 +2,11 @@
 
 import pytest
 
-from tests.api.test_runs import finished, start, statuses
+from tests.runs import finished, node_run, start, statuses
 from tests.specs import chain, edge, make_spec, node
 from workflows.models import RunEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def node_of(run, node_id):
-    return next(n for n in run["nodes"] if n["node_id"] == node_id)
 
 
 def test_a_node_is_retried_until_it_succeeds_and_every_attempt_is_recorded(as_alice):
@@ -27,7 +23,7 @@ def test_a_node_is_retried_until_it_succeeds_and_every_attempt_is_recorded(as_al
     )
     run = finished(as_alice, start(as_alice, spec))
     assert run["status"] == "succeeded"
-    flaky = node_of(run, "flaky")
+    flaky = node_run(run, "flaky")
     assert flaky["attempt"] == 3
     assert flaky["output"] == {"attempt": 3}
     events = RunEvent.objects.filter(
@@ -65,7 +61,7 @@ def test_when_attempts_run_out_the_node_fails_with_the_last_error(as_alice):
         chain("start", "flaky"),
     )
     run = finished(as_alice, start(as_alice, spec))
-    flaky = node_of(run, "flaky")
+    flaky = node_run(run, "flaky")
     assert (flaky["status"], flaky["attempt"]) == ("failed", 2)
     assert (flaky["error_type"], flaky["error"]) == ("NodeError", "attempt 2 failed")
     assert run["status"] == "failed"
@@ -95,10 +91,10 @@ def test_on_error_continue_lets_the_run_succeed_with_the_error_as_output(as_alic
     run = finished(as_alice, start(as_alice, spec))
     assert run["status"] == "succeeded"
     assert statuses(run)["boom"] == "failed"
-    assert node_of(run, "boom")["output"] == {
+    assert node_run(run, "boom")["output"] == {
         "error": {"type": "NodeError", "message": "no stock"}
     }
-    assert node_of(run, "report")["output"] == {"message": "no stock"}
+    assert node_run(run, "report")["output"] == {"message": "no stock"}
 
 
 def test_on_error_route_sends_the_error_down_the_error_port_only(as_alice):

@@ -4,8 +4,8 @@ import time
 
 import pytest
 
-from tests.api.test_runs import finished, start, statuses
 from tests.conftest import wait_for_run
+from tests.runs import finished, start, statuses
 from tests.specs import chain, edge, make_spec, node
 from workflows.models import NodeRun, Run
 

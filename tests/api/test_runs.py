@@ -2,34 +2,11 @@
 
 import pytest
 
-from tests.conftest import wait_for_run
+from tests.runs import finished, node_run, start, statuses
 from tests.specs import chain, edge, make_spec, node
 from workflows.models import Run
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def start(client, spec, inputs=None, expect=201):
-    workflow = client.post(
-        "/api/workflows/", {"name": "w", "spec": spec}, format="json"
-    )
-    assert workflow.status_code == 201, workflow.json()
-    response = client.post(
-        f"/api/workflows/{workflow.json()['id']}/runs/",
-        {"inputs": inputs or {}},
-        format="json",
-    )
-    assert response.status_code == expect, response.json()
-    return response.json()
-
-
-def finished(client, run):
-    wait_for_run(run["id"])
-    return client.get(f"/api/runs/{run['id']}/").json()
-
-
-def statuses(run):
-    return {n["node_id"]: n["status"] for n in run["nodes"]}
 
 
 BRANCHING = make_spec(
@@ -117,7 +94,7 @@ def test_a_failure_fails_the_run_marks_downstream_and_lets_other_branches_finish
         "slow": "succeeded",
         "other": "succeeded",
     }
-    boom = next(n for n in run["nodes"] if n["node_id"] == "boom")
+    boom = node_run(run, "boom")
     assert boom["error"] == "no stock"
     assert boom["attempt"] == 1
 
@@ -159,7 +136,7 @@ def test_an_expression_error_fails_the_node_with_a_message_naming_it(as_alice):
         chain("start", "say"),
     )
     run = finished(as_alice, start(as_alice, spec))
-    say = next(n for n in run["nodes"] if n["node_id"] == "say")
+    say = node_run(run, "say")
     assert say["status"] == "failed"
     assert "inputs.nope.x" in say["error"]
 
@@ -181,9 +158,7 @@ def test_a_variable_that_cannot_convert_fails_the_node_naming_it(as_alice):
         variables={"n": {"type": "integer"}},
     )
     run = finished(as_alice, start(as_alice, spec))
-    assert "variable 'n'" in next(
-        n["error"] for n in run["nodes"] if n["node_id"] == "set"
-    )
+    assert "variable 'n'" in node_run(run, "set")["error"]
 
 
 def test_a_node_timeout_fails_it(as_alice):
@@ -192,9 +167,7 @@ def test_a_node_timeout_fails_it(as_alice):
         chain("start", "wait"),
     )
     run = finished(as_alice, start(as_alice, spec))
-    assert "timed out" in next(
-        n["error"] for n in run["nodes"] if n["node_id"] == "wait"
-    )
+    assert "timed out" in node_run(run, "wait")["error"]
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.api.test_runs import finished, start, statuses
+from tests.runs import finished, start, statuses
 from tests.specs import chain, edge, make_spec, node
 from workflows import events
 from workflows.engine.error_handlers import (

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
-from tests.nodes import node_run, run_workflow
+from tests.runs import node_run, run_workflow
 from tests.specs import chain, make_spec, node
 from workflows.nodes.builtins.http import MAX_BODY_BYTES, host_matches
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.nodes import node_run, run_workflow
+from tests.runs import node_run, run_workflow
 from tests.specs import chain, make_spec, node
 
 pytestmark = pytest.mark.django_db(transaction=True)
