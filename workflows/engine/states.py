@@ -17,10 +17,15 @@ class RunSubstatus(StrEnum):
 
     NONE = ""
     QUEUED = "queued"  # pending: waiting for the executor to pick it up
+    SCHEDULED = "scheduled"  # pending: started by a schedule, not yet picked up
+    AWAITING_SLOT = "awaiting_slot"  # pending: a concurrency limit holds it back
     RETRYING = "retrying"  # running: a node failed and will be tried again
     RECOVERED = "recovered"  # running: taken over after its executor died
     BY_USER = "by_user"  # paused or cancelled by someone
+    AT_BREAKPOINT = "at_breakpoint"  # paused: before a node marked as a breakpoint
     ERROR = "error"  # failed: a node failed
+    TIMEOUT = "timeout"  # failed: a node (or the run) ran out of time
+    REVIEW_FAILED = "review_failed"  # failed: a reviewer rejected a human.review node
     CRASHED = "crashed"  # failed: its executor died and on_crash is "fail"
     FAIL_FAST = "fail_fast"  # failed: the first failure stopped the rest
 
@@ -29,6 +34,7 @@ class NodeStatus(StrEnum):
     PENDING = "pending"
     RUNNING = "running"
     RETRYING = "retrying"
+    WAITING = "waiting"  # for a person (human.review) or a timer
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     SKIPPED = "skipped"
@@ -60,7 +66,17 @@ NODE_TRANSITIONS: dict[NodeStatus, frozenset[NodeStatus]] = {
     _NODE.PENDING: frozenset({_NODE.RUNNING}) | _NOT_RUN,
     # Back to pending: in flight when its executor died, and run again.
     _NODE.RUNNING: frozenset(
-        {_NODE.RETRYING, _NODE.SUCCEEDED, _NODE.FAILED, _NODE.CANCELLED, _NODE.PENDING}
+        {
+            _NODE.RETRYING,
+            _NODE.WAITING,
+            _NODE.SUCCEEDED,
+            _NODE.FAILED,
+            _NODE.CANCELLED,
+            _NODE.PENDING,
+        }
+    ),
+    _NODE.WAITING: frozenset(
+        {_NODE.SUCCEEDED, _NODE.FAILED, _NODE.CANCELLED, _NODE.PENDING}
     ),
     _NODE.RETRYING: frozenset({_NODE.RUNNING, _NODE.CANCELLED, _NODE.PENDING}),
     # Back to pending: a crashed run with on_crash "restart" starts over.

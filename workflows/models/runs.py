@@ -20,6 +20,17 @@ class Run(models.Model):
     )
     substatus = models.CharField(max_length=30, blank=True)
     inputs = models.JSONField(default=dict)
+    # Among queued runs, higher priorities start first.
+    priority = models.IntegerField(default=0)
+    # The run of a core.subworkflow node that started this one.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="children",
+    )
+    parent_node_id = models.CharField(max_length=64, blank=True)
     # Workflow variables as the run left them; written after every node.
     context = models.JSONField(default=dict)
     error = models.TextField(blank=True)
@@ -45,6 +56,7 @@ class Run(models.Model):
         indexes = [
             models.Index(fields=["workflow", "status"]),
             models.Index(fields=["status", "lease_expires_at"]),
+            models.Index(fields=["status", "-priority", "created_at"]),
         ]
 
     def __str__(self):
@@ -67,6 +79,8 @@ class NodeRun(models.Model):
     ports = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     error_type = models.CharField(max_length=100, blank=True)
+    # A human.review node's decision: who, when, approve or reject, comment.
+    review = models.JSONField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -90,6 +104,8 @@ class RunEvent(models.Model):
     seq = models.PositiveIntegerField()
     type = models.CharField(max_length=20, choices=Type.choices)
     node_id = models.CharField(max_length=64, blank=True)
+    # Where inside the run: a loop iteration ("each[3]"); empty at the top level.
+    scope = models.CharField(max_length=200, blank=True)
     status = models.CharField(max_length=20, blank=True)
     substatus = models.CharField(max_length=30, blank=True)
     level = models.CharField(max_length=10, blank=True)

@@ -19,6 +19,8 @@ class Workflow(models.Model):
         blank=True,
         related_name="+",
     )
+    # How many runs may be running at once; the rest wait as awaiting_slot.
+    max_concurrent_runs = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
