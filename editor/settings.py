@@ -2,8 +2,11 @@
 
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
+
 from editor.env import (
     env_bool,
+    env_choice,
     env_database,
     env_int,
     env_list,
@@ -150,9 +153,18 @@ FLOWDESK = {
     "EXPRESSION_ENV": env_list("FLOWDESK_EXPRESSION_ENV", []),
     # How many nodes of one run may execute at the same time.
     "MAX_PARALLEL": 8,
+    # How many nodes one executor runs at once across all its runs (Airflow's
+    # `parallelism`); the others wait, highest run priority first.
+    "EXECUTOR_SLOTS": env_int("FLOWDESK_EXECUTOR_SLOTS", 32, minimum=1),
+    # The largest node output, as JSON, that a run stores; a bigger one fails
+    # the attempt with OutputTooLarge.
+    "MAX_OUTPUT_BYTES": env_int("FLOWDESK_MAX_OUTPUT_BYTES", 1024 * 1024, minimum=1),
     # Whether this process executes the runs it starts; when off, only
     # `manage.py executor` processes run them.
     "EMBEDDED_EXECUTOR": env_bool("FLOWDESK_EMBEDDED_EXECUTOR", True),
+    # Where node attempts run: "local" in the executor's own process, or
+    # "celery" as tasks on the Redis broker, run by `celery -A editor worker`.
+    "EXECUTOR": env_choice("FLOWDESK_EXECUTOR", ("local", "celery"), "local"),
     # An executor renews the lease on its runs every third of this; a run
     # whose lease has expired is taken over by another executor.
     "LEASE_S": env_int("FLOWDESK_LEASE_S", 15),
@@ -166,4 +178,28 @@ FLOWDESK = {
     "HTTP_ALLOW_PRIVATE": env_bool("FLOWDESK_HTTP_ALLOW_PRIVATE", False),
     # Hosts core.http may reach (exact or *.example.com); empty means any public host.
     "HTTP_ALLOWED_HOSTS": env_list("FLOWDESK_HTTP_ALLOWED_HOSTS", []),
+    # How deep core.subworkflow runs may nest (a run started by a run started by ...).
+    "MAX_SUBWORKFLOW_DEPTH": env_int("FLOWDESK_MAX_SUBWORKFLOW_DEPTH", 5),
 }
+
+# The distributed mode. Workers on other machines share the database, so it
+# must be a server, and the broker is the Redis the channel layer uses.
+if FLOWDESK["EXECUTOR"] == "celery" and not (
+    REDIS_URL and DATABASES["default"]["ENGINE"].endswith("postgresql")
+):
+    raise ImproperlyConfigured(
+        "FLOWDESK_EXECUTOR=celery needs REDIS_URL (the broker) and DATABASE_URL "
+        "on PostgreSQL (the database every worker shares)"
+    )
+CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/0"
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Node attempts report back through their executor's reply list, not Celery's
+# result backend.
+CELERY_TASK_IGNORE_RESULT = True
+# A worker process that dies mid-attempt leaves the task to another worker.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Keep Django's LOGGING: it turns what a node logs into the node's log events.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -13,6 +13,7 @@ from django.conf import settings
 from workflows import expressions
 from workflows.engine.core import DEFAULT_PORT
 from workflows.engine.node_logging import node_log
+from workflows.engine.output_limits import OutputNotJSON, OutputTooLarge, check_output
 from workflows.engine.states import NodeStatus
 from workflows.nodes.base import NodeContext, NodeError, NodeType, Outcome
 from workflows.spec.types import ConversionError, convert
@@ -77,11 +78,16 @@ def expression_names(*, run_id: int, state) -> dict[str, Any]:
         "vars": dict(state.variables),
         "nodes": NodesView(state),
         "run": {"id": run_id, "started_at": state.started_at},
-        "env": {
-            name: os.environ[name]
-            for name in settings.FLOWDESK["EXPRESSION_ENV"]
-            if name in os.environ
-        },
+        "env": allowed_env(),
+    }
+
+
+def allowed_env() -> dict[str, str]:
+    """The environment variables of this machine that expressions may read."""
+    return {
+        name: os.environ[name]
+        for name in settings.FLOWDESK["EXPRESSION_ENV"]
+        if name in os.environ
     }
 
 
@@ -130,10 +136,15 @@ async def run_attempt(
     finally:
         node_log.reset(token)
     if isinstance(returned, Outcome):
-        result.output, result.ports = returned.output, tuple(returned.ports)
+        output, ports = returned.output, tuple(returned.ports)
     else:
+        output = returned
         ports = node_type.output_ports(ctx.config) or (DEFAULT_PORT,)
-        result.output, result.ports = returned, ports
+    try:
+        check_output(node["id"], output)
+    except (OutputTooLarge, OutputNotJSON) as exc:
+        return result.fail(exc)
+    result.output, result.ports = output, ports
     return result
 
 
