@@ -55,7 +55,15 @@ class TemplateAdmin(admin.ModelAdmin):
 
 class NodeRunInline(ReadOnlyInline):
     model = NodeRun
-    fields = ["node_id", "status", "attempt", "started_at", "finished_at", "error"]
+    fields = [
+        "node_id",
+        "status",
+        "attempt",
+        "started_at",
+        "finished_at",
+        "error",
+        "review",
+    ]
     readonly_fields = fields
 
 

@@ -111,6 +111,7 @@ class NodeRunSerializer(serializers.ModelSerializer):
             "error",
             "error_type",
             "output",
+            "review",
         ]
 
 
@@ -133,11 +134,33 @@ class RunSerializer(serializers.ModelSerializer):
         ]
 
 
+class ChildRunSerializer(serializers.ModelSerializer):
+    """A run started by one of this run's core.subworkflow nodes."""
+
+    class Meta:
+        model = Run
+        fields = ["id", "workflow", "parent_node_id", "status", "substatus"]
+
+
 class RunDetailSerializer(RunSerializer):
     nodes = NodeRunSerializer(source="node_runs", many=True, read_only=True)
+    children = ChildRunSerializer(many=True, read_only=True)
 
     class Meta(RunSerializer.Meta):
-        fields = [*RunSerializer.Meta.fields, "nodes"]
+        fields = [
+            *RunSerializer.Meta.fields,
+            "parent",
+            "parent_node_id",
+            "children",
+            "nodes",
+        ]
+
+
+class ReviewDecisionSerializer(StrictSerializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=2000, default=""
+    )
 
 
 class RunEventSerializer(serializers.ModelSerializer):
@@ -152,6 +175,7 @@ class RunEventSerializer(serializers.ModelSerializer):
             "type",
             "run_id",
             "node_id",
+            "scope",
             "status",
             "substatus",
             "at",

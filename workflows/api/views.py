@@ -12,6 +12,7 @@ from workflows import selectors
 from workflows.api import serializers as s
 from workflows.nodes.registry import sorted_node_types
 from workflows.permissions import granted_node_permissions
+from workflows.services import reviews as review_services
 from workflows.services import runs as run_services
 from workflows.services import workflows as workflow_services
 from workflows.spec.validation import validate_spec
@@ -143,6 +144,29 @@ class RunViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         return self._control(run_services.run_retry, status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=s.ReviewDecisionSerializer,
+        responses=s.RunDetailSerializer,
+        description="Approve or reject a waiting human.review node; it then "
+        "finishes (a rejection fails it with the error type ReviewRejected).",
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"nodes/(?P<node_id>[^/]+)/review",
+        url_name="node-review",
+    )
+    def review(self, request, pk=None, node_id=None):
+        run = self.get_object()
+        review_services.review_decide(
+            run=run,
+            node_id=node_id,
+            user=request.user,
+            **_valid(s.ReviewDecisionSerializer, request),
+        )
+        run.refresh_from_db()
+        return Response(s.RunDetailSerializer(run).data)
 
     def _control(self, service, status_code=status.HTTP_200_OK):
         run = service(run=self.get_object())

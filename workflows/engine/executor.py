@@ -17,21 +17,22 @@ from django.conf import settings
 from django.db import connections
 
 from workflows.engine import store
-from workflows.engine.attempt import (
-    NodeResult,
-    expression_names,
-    retry_delay,
-    run_attempt,
-)
+from workflows.engine.attempt import NodeResult, expression_names, retry_delay
+from workflows.engine.concurrency import runs_to_start
 from workflows.engine.core import DEFAULT_PORT, ERROR_PORT, plan
+from workflows.engine.dispatch import Dispatcher, dispatcher_for
 from workflows.engine.error_handlers import (
     MAX_HANDLER_ATTEMPTS,
     Decision,
     FailedAttempt,
     decide,
 )
+from workflows.engine.loop import IterationScope, LoopHost, loop_host
+from workflows.engine.slots import NodeSlots
 from workflows.engine.states import NodeStatus, RunStatus, RunSubstatus
 from workflows.engine.write_queue import WriteQueue, db_call
+from workflows.nodes.base import waiting_hook
+from workflows.nodes.builtins.review import ReviewRejected
 from workflows.nodes.registry import resolve
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,11 @@ class Executor:
         # Names this executor in the leases it holds on runs.
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._drivers: dict[int, RunDriver] = {}
+        self._dispatchers: dict[str, Dispatcher] = {}
         self._background: list[asyncio.Task] = []
+        # Short tasks started as runs end, kept here until they are done.
+        self._spawned: set[asyncio.Task] = set()
+        self.slots = NodeSlots(settings.FLOWDESK["EXECUTOR_SLOTS"])
         loop.call_soon_threadsafe(self._run_in_background, self._heartbeat())
 
     def start_scanning(self) -> None:
@@ -59,9 +64,18 @@ class Executor:
             self._start, run_id, context=contextvars.Context()
         )
 
+    def start_waiting(self, workflow_id: int) -> None:
+        """Start the workflow's runs waiting for a slot, as many as its limit
+        allows now; safe to call from any thread."""
+        self.loop.call_soon_threadsafe(self._spawn, self._start_waiting(workflow_id))
+
     def cancel(self, run_id: int) -> bool:
         """Cancel a run driven here and wait until that is stored; False if not ours."""
         return self._call(self._cancel(run_id), CANCEL_WAIT_S)
+
+    async def cancel_here(self, run_id: int) -> bool:
+        """`cancel`, from a coroutine on the executor's own loop (a node's)."""
+        return await self._cancel(run_id)
 
     def pause(self, run_id: int) -> bool:
         """Ask a run driven here to pause once its running nodes finish."""
@@ -79,7 +93,7 @@ class Executor:
     async def close(self) -> None:
         """Stop driving runs and hand them over: another executor (or this one,
         restarted) takes them over as after a crash. Then release the database."""
-        for task in self._background:
+        for task in [*self._background, *self._spawned]:
             task.cancel()
         drivers = list(self._drivers.values())
         for driver in drivers:
@@ -88,10 +102,23 @@ class Executor:
             *(driver.task for driver in drivers), return_exceptions=True
         )
         await db_call(store.release_leases, self.owner)
+        await asyncio.gather(*(d.close() for d in self._dispatchers.values()))
         await db_call(connections.close_all)
 
     def _call(self, coroutine, timeout: float):
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
+
+    def _spawn(self, coroutine) -> None:
+        task = self.loop.create_task(coroutine)
+        self._spawned.add(task)
+        task.add_done_callback(self._spawned.discard)
+
+    async def _start_waiting(self, workflow_id: int) -> None:
+        try:
+            for run_id in await db_call(runs_to_start, workflow_id):
+                self._start(run_id)
+        except Exception:
+            logger.exception("could not start waiting runs of workflow %s", workflow_id)
 
     def _run_in_background(self, coroutine) -> None:
         self._background.append(self.loop.create_task(coroutine))
@@ -132,9 +159,25 @@ class Executor:
     def _start(self, run_id: int) -> None:
         if run_id in self._drivers:
             return
-        driver = RunDriver(run_id, self.loop, self.owner)
+        driver = RunDriver(
+            run_id, self.loop, self.owner, self._dispatcher(), self.slots
+        )
         self._drivers[run_id] = driver
-        driver.task.add_done_callback(lambda _: self._drivers.pop(run_id, None))
+        driver.task.add_done_callback(lambda _: self._driver_done(driver))
+
+    def _driver_done(self, driver: "RunDriver") -> None:
+        self._drivers.pop(driver.run_id, None)
+        # A run that ran and then ended, paused or was cancelled (not one
+        # handed over on close) frees a slot of its workflow's limit.
+        if driver.state is not None and not driver.task.cancelled():
+            self.start_waiting(driver.state.workflow_id)
+
+    def _dispatcher(self) -> Dispatcher:
+        """The dispatcher of the configured mode (read per run: tests switch it)."""
+        mode = settings.FLOWDESK["EXECUTOR"]
+        if mode not in self._dispatchers:
+            self._dispatchers[mode] = dispatcher_for(mode, self.owner)
+        return self._dispatchers[mode]
 
     async def _cancel(self, run_id: int, reason=RunSubstatus.BY_USER) -> bool:
         driver = self._drivers.get(run_id)
@@ -155,15 +198,30 @@ class Executor:
 class RunDriver:
     """Drives one run until it finishes or pauses."""
 
-    def __init__(self, run_id: int, loop: asyncio.AbstractEventLoop, owner: str):
+    def __init__(
+        self,
+        run_id: int,
+        loop: asyncio.AbstractEventLoop,
+        owner: str,
+        dispatcher: Dispatcher,
+        slots: NodeSlots,
+    ):
         self.run_id = run_id
         self.loop = loop
         self.owner = owner
+        self.dispatcher = dispatcher
+        self.slots = slots
+        # Done once the executor handed this run a slot it waited in line for.
+        self._slot_grant: asyncio.Future | None = None
         self.state: store.RunState | None = None
         self.pause_requested = False
         self._cancel_reason: RunSubstatus | None = None
         self._running: dict[asyncio.Task, str] = {}
         self._retrying: set[str] = set()
+        # Nodes stored as `waiting` (human.review): they finish from there.
+        self._waiting: set[str] = set()
+        # Nodes whose reviewer rejected: unhandled, they fail the run as review_failed.
+        self._rejected: set[str] = set()
         self._writes = WriteQueue(run_id, loop)
         self.task = loop.create_task(self._drive())
 
@@ -178,6 +236,7 @@ class RunDriver:
         self.task.cancel()
 
     async def _drive(self) -> None:
+        loop_host.set(LoopHost(self, None))  # node tasks inherit it: loops find us
         try:
             self.state = await self._writes.write(
                 store.begin, self.owner, settings.FLOWDESK["LEASE_S"]
@@ -198,6 +257,7 @@ class RunDriver:
                 error=f"internal error: {exc}",
             )
         finally:
+            self._withdraw_slot_request()
             await self._writes.close()
 
     async def _advance_until_done(self) -> None:
@@ -217,21 +277,22 @@ class RunDriver:
                     state.statuses.update(dict.fromkeys(node_ids, status))
                     self._writes.put(store.resolve_nodes, node_ids, status)
                     changed.update(t for n in node_ids for t in downstream[n])
+                    self._resolve_bodies(node_ids, status)
             ready = decided.ready
-            if not self.pause_requested:
-                room = max(limit - len(self._running), 0)
-                for node_id in ready[:room]:
-                    self._start_node(node_id)
-                ready = ready[room:]
+            room = 0 if self.pause_requested else max(limit - len(self._running), 0)
+            ready = ready[self._start_ready(ready[:room]) :]
             changed.update(ready)  # still ready, waiting for a free slot
-            if not self._running:
+            waits = set(self._running)
+            if self._slot_grant is not None:
+                waits.add(self._slot_grant)
+            if not waits:
                 if changed and not self.pause_requested:
                     continue
                 break
-            done, _ = await asyncio.wait(
-                self._running, return_when=asyncio.FIRST_COMPLETED
-            )
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
             for task in done:
+                if task is self._slot_grant:
+                    continue  # the next round starts a node with it
                 node_id = self._running.pop(task)
                 self._record(node_id, task.result())
                 changed.update(downstream[node_id])
@@ -240,27 +301,83 @@ class RunDriver:
                 await self._writes.write(store.fail_fast)
                 return
         if self.pause_requested and any(
-            s == NodeStatus.PENDING for s in state.statuses.values()
+            state.statuses[n] == NodeStatus.PENDING for n in state.graph.nodes
         ):
             await self._writes.write(
                 store.set_run_status, RunStatus.PAUSED, substatus=RunSubstatus.BY_USER
             )
             return
-        failed = self._unhandled_failure()
+        failed = self._unhandled_failures()
         await self._writes.write(
             store.set_run_status,
             RunStatus.FAILED if failed else RunStatus.SUCCEEDED,
-            substatus=RunSubstatus.ERROR if failed else RunSubstatus.NONE,
+            substatus=self._failure_substatus(failed),
         )
+
+    def _failure_substatus(self, failed: set[str]) -> RunSubstatus:
+        if not failed:
+            return RunSubstatus.NONE
+        if failed & self._rejected:
+            return RunSubstatus.REVIEW_FAILED
+        return RunSubstatus.ERROR
 
     def _unhandled_failure(self) -> bool:
         """A node failed and its error was not sent on (on_error continue/route)."""
-        return any(
-            status == NodeStatus.FAILED and node_id not in self.state.ports
-            for node_id, status in self.state.statuses.items()
-        )
+        return bool(self._unhandled_failures())
 
-    def _start_node(self, node_id: str) -> None:
+    def _unhandled_failures(self) -> set[str]:
+        # Top-level nodes only: a loop body's failure is its loop's failure.
+        top_level = self.state.graph.position
+        return {
+            node_id
+            for node_id, status in self.state.statuses.items()
+            if status == NodeStatus.FAILED
+            and node_id not in self.state.ports
+            and node_id in top_level
+        }
+
+    def _resolve_bodies(self, container_ids, status: NodeStatus) -> None:
+        """A loop that will not run does not run its body either."""
+        state = self.state
+        body = [
+            node_id
+            for node_id in state.graph.descendants(container_ids)
+            if state.statuses[node_id] == NodeStatus.PENDING
+        ]
+        if body:
+            state.statuses.update(dict.fromkeys(body, status))
+            self._writes.put(store.resolve_nodes, body, status)
+
+    def _start_ready(self, node_ids: list[str]) -> int:
+        """Start these nodes as far as the executor's slots allow; how many
+        started. Without a slot, the run waits in line for one."""
+        for count, node_id in enumerate(node_ids):
+            if not self._take_slot():
+                return count
+            self._start_node(node_id).add_done_callback(self.slots.give_back)
+        # Nothing more to start: a slot asked for earlier is not needed now.
+        self._withdraw_slot_request()
+        return len(node_ids)
+
+    def _take_slot(self) -> bool:
+        grant = self._slot_grant
+        if grant is not None:
+            if not grant.done():
+                return False
+            self._slot_grant = None
+            return True
+        if self.slots.take():
+            return True
+        # Higher priority first, then the oldest run.
+        self._slot_grant = self.slots.wait((-self.state.priority, self.run_id))
+        return False
+
+    def _withdraw_slot_request(self) -> None:
+        if self._slot_grant is not None:
+            self.slots.withdraw(self._slot_grant)
+            self._slot_grant = None
+
+    def _start_node(self, node_id: str) -> asyncio.Task:
         self.state.statuses[node_id] = NodeStatus.RUNNING
         self._writes.put(
             store.set_node_status,
@@ -268,7 +385,9 @@ class RunDriver:
             NodeStatus.RUNNING,
             previous=NodeStatus.PENDING,
         )
-        self._running[self.loop.create_task(self._run_node(node_id))] = node_id
+        task = self.loop.create_task(self._run_node(node_id))
+        self._running[task] = node_id
+        return task
 
     async def _stop_running(self) -> None:
         for task in self._running:
@@ -276,29 +395,40 @@ class RunDriver:
         await asyncio.gather(*self._running, return_exceptions=True)
         self._running.clear()
 
-    async def _run_node(self, node_id: str) -> NodeResult:
+    async def _run_node(
+        self, node_id: str, scope: IterationScope | None = None
+    ) -> NodeResult:
         """Attempts until one succeeds, the node's `retry` is used up, or an
-        error handler decides otherwise."""
+        error handler decides otherwise. With `scope`, a loop body's node in
+        one iteration: it sees and writes that iteration's scope."""
         state = self.state
         node = state.nodes[node_id]
         node_type = resolve(node["type"])
         retry = node.get("retry", {})
-        first = state.attempts.get(node_id, 0) + 1
+        # An iteration scope writes transitions as its own events, with the
+        # same operations as the store writes a top-level node's row.
+        writer = scope or store
+        first = (scope or state).attempts.get(node_id, 0) + 1
         last = first + retry.get("max_attempts", 1) - 1
         attempt = first
+        waiting_hook.set(lambda message: self._set_waiting(node_id, message))
         while True:
-            result = await run_attempt(
+            result = await self.dispatcher.run_attempt(
+                writes=self._writes,
                 run_id=self.run_id,
                 attempt=attempt,
                 node=node,
                 node_type=node_type,
-                names=expression_names(run_id=self.run_id, state=state),
+                names=scope.names(self.run_id)
+                if scope
+                else expression_names(run_id=self.run_id, state=state),
                 declared_variables=state.spec.get("variables", {}),
                 log=lambda level, message: self._writes.put_threadsafe(
-                    store.log, node_id, level, message
+                    writer.log, node_id, level, message
                 ),
             )
-            if result.status == NodeStatus.SUCCEEDED:
+            # Pending: a loop stopped between iterations as its run pauses.
+            if result.status in (NodeStatus.SUCCEEDED, NodeStatus.PENDING):
                 return result
             decision = await asyncio.to_thread(
                 decide,
@@ -316,32 +446,47 @@ class RunDriver:
             elif decision is not None:
                 result.on_error = _ON_ERROR_FOR[decision]
                 return result
-            if attempt >= last:
+            if attempt >= last or node_id in self._waiting:
+                # A person's decision (or the time given for it) is not retried.
                 return result
             attempt += 1
             delay = retry_delay(retry, attempt - first + 1)
-            await self._wait_to_retry(node_id, result, delay)
+            await self._wait_to_retry(node_id, result, delay, scope)
 
-    async def _wait_to_retry(self, node_id: str, failed: NodeResult, delay: float):
+    async def _wait_to_retry(
+        self,
+        node_id: str,
+        failed: NodeResult,
+        delay: float,
+        scope: IterationScope | None = None,
+    ):
+        writer = scope or store
+        retrying = f"{scope.name}/{node_id}" if scope else node_id
         self._writes.put(
-            store.set_node_status,
+            writer.set_node_status,
             node_id,
             NodeStatus.RETRYING,
             previous=NodeStatus.RUNNING,
             error=failed.error,
             error_type=failed.error_type,
         )
-        self._set_retrying(node_id, True)
+        self._set_retrying(retrying, True)
         try:
             await asyncio.sleep(delay)
         finally:
-            self._set_retrying(node_id, False)
+            self._set_retrying(retrying, False)
         self._writes.put(
-            store.set_node_status,
+            writer.set_node_status,
             node_id,
             NodeStatus.RUNNING,
             previous=NodeStatus.RETRYING,
         )
+
+    async def _set_waiting(self, node_id: str, message: str) -> None:
+        # Noted first: once queued the write lands even if the node is
+        # cancelled meanwhile, and the node's outcome is written after it.
+        self._waiting.add(node_id)
+        await self._writes.write(store.set_waiting, node_id, message)
 
     def _set_retrying(self, node_id: str, retrying: bool) -> None:
         """Keep the run's substatus `retrying` while any of its nodes waits to retry."""
@@ -351,10 +496,12 @@ class RunDriver:
             substatus = RunSubstatus.RETRYING if retrying else RunSubstatus.NONE
             self._writes.put(store.set_run_substatus, substatus)
 
-    def _record(self, node_id: str, result: NodeResult) -> None:
-        state = self.state
+    def _record(
+        self, node_id: str, result: NodeResult, scope: IterationScope | None = None
+    ) -> None:
+        state = scope or self.state  # an iteration keeps its outputs and variables
         state.statuses[node_id] = result.status
-        node = state.nodes[node_id]
+        node = self.state.nodes[node_id]
         on_error = result.on_error or node.get("on_error", "fail")
         if result.status == NodeStatus.FAILED and on_error != "fail":
             # A handled error: the error object goes on as the node's output.
@@ -369,11 +516,15 @@ class RunDriver:
             state.outputs[node_id] = result.output
             state.ports[node_id] = frozenset(result.ports)
         state.variables.update(result.variables)
+        if result.error_type == ReviewRejected.__name__:
+            self._rejected.add(node_id)
+        waited = node_id in self._waiting
+        self._waiting.discard(node_id)
         self._writes.put(
-            store.set_node_status,
+            (scope or store).set_node_status,
             node_id,
             result.status,
-            previous=NodeStatus.RUNNING,
+            previous=NodeStatus.WAITING if waited else NodeStatus.RUNNING,
             output=result.output,
             ports=result.ports,
             error=result.error,

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from workflows.engine.concurrency import RANK, holds_back
 from workflows.engine.core import Graph
 from workflows.engine.states import (
     FINISHED_NODE,
@@ -24,6 +25,7 @@ from workflows.engine.states import (
     check_node_transition,
     check_run_transition,
 )
+from workflows.errors import InvalidState
 from workflows.events import append_event, save_new_events
 from workflows.models import NodeRun, Run, RunEvent
 from workflows.nodes.registry import node_types
@@ -49,6 +51,9 @@ class RunState:
     outputs: dict[str, Any] = field(default_factory=dict)
     # Attempts made in earlier drives of the run (before a retry of the run).
     attempts: dict[str, int] = field(default_factory=dict)
+    workflow_id: int | None = None
+    # Higher first, when nodes of several runs wait for the executor's slots.
+    priority: int = 0
     nodes: dict[str, dict] = field(init=False)
 
     def __post_init__(self):
@@ -74,6 +79,11 @@ def begin(run: Run, owner: str, lease_s: float) -> RunState | None:
     recovered = run.status == RunStatus.RUNNING and run.lease_owner == owner
     if run.status != RunStatus.PENDING and not recovered:
         return None  # finished, or another executor has it
+    if not recovered and holds_back(run):
+        # Not leased: whichever executor sees a slot free starts it.
+        if run.substatus != RunSubstatus.AWAITING_SLOT:
+            set_run_substatus(run, RunSubstatus.AWAITING_SLOT)
+        return None
     _hold_lease(run, owner, lease_s)
     spec = run.version.spec
     granted = granted_node_permissions(run.workflow.owner)
@@ -94,6 +104,8 @@ def begin(run: Run, owner: str, lease_s: float) -> RunState | None:
         variables=run.context.get("vars", {}),
         started_at=run.started_at.isoformat(),
         statuses={},
+        workflow_id=run.workflow_id,
+        priority=run.priority,
     )
     for node_id, status, output, ports, attempts in run.node_runs.values_list(
         "node_id", "status", "output", "ports", "attempt"
@@ -127,7 +139,8 @@ def release_leases(owner: str) -> None:
 
 
 def claimable_runs(*, queued_for_s: float) -> list[int]:
-    """Runs nobody drives: leases that expired, and runs queued for a while."""
+    """Runs nobody drives: leases that expired, and runs queued for a while;
+    highest priority first, then the oldest."""
     now = timezone.now()
     expired = Q(status=RunStatus.RUNNING, lease_expires_at__lt=now)
     forgotten = Q(
@@ -135,7 +148,8 @@ def claimable_runs(*, queued_for_s: float) -> list[int]:
         lease_owner="",
         created_at__lt=now - timedelta(seconds=queued_for_s),
     )
-    return list(Run.objects.filter(expired | forgotten).values_list("pk", flat=True))
+    runs = Run.objects.filter(expired | forgotten).order_by(*RANK)
+    return list(runs.values_list("pk", flat=True))
 
 
 def take_over(run: Run, owner: str, lease_s: float) -> bool:
@@ -164,13 +178,16 @@ def _recover(run: Run, on_crash: str) -> None:
         return
     if on_crash == "restart":
         restarted = run.node_runs.exclude(status=NodeStatus.PENDING)
-        for node_id in restarted.values_list("node_id", flat=True):
+        restarted_ids = list(restarted.values_list("node_id", flat=True))
+        for node_id in restarted_ids:
             set_node_status(run, node_id, NodeStatus.PENDING)
+        _forget_reviews(run, restarted_ids)
         run.context = {**run.context, "vars": initial_variables(run.version.spec)}
         run.save(update_fields=["context"])
     else:
+        # A waiting node runs again too; a decision stored for it is kept.
         in_flight = run.node_runs.filter(
-            status__in=[NodeStatus.RUNNING, NodeStatus.RETRYING]
+            status__in=[NodeStatus.RUNNING, NodeStatus.RETRYING, NodeStatus.WAITING]
         ).values_list("node_id", flat=True)
         for node_id in list(in_flight):
             set_node_status(run, node_id, NodeStatus.PENDING)
@@ -317,8 +334,42 @@ def queue(run: Run):
     to_run_again = run.node_runs.exclude(
         status__in=[NodeStatus.SUCCEEDED, NodeStatus.PENDING]
     )
-    for node_id in to_run_again.values_list("node_id", flat=True):
+    node_ids = list(to_run_again.values_list("node_id", flat=True))
+    for node_id in node_ids:
         set_node_status(run, node_id, NodeStatus.PENDING)
+    _forget_reviews(run, node_ids)
+
+
+def set_waiting(run: Run, node_id: str, message: str):
+    """A running node now waits for a person; `message` (what to decide) goes
+    into its review, where the decision will join it, and onto the event."""
+    set_node_status(run, node_id, NodeStatus.WAITING, previous=NodeStatus.RUNNING)
+    run.new_events[-1].message = message
+    NodeRun.objects.filter(run=run, node_id=node_id).update(review={"message": message})
+
+
+def record_review(run: Run, node_id: str, decision: dict):
+    """Store a reviewer's decision for a waiting node; the node then finishes."""
+    node_run = run.node_runs.get(node_id=node_id)
+    review = node_run.review or {}
+    if node_run.status != NodeStatus.WAITING or "decision" in review:
+        raise InvalidState(
+            f"Node {node_id!r} is {node_run.status}"
+            f"{' and already decided' if 'decision' in review else ''}; "
+            "only a waiting node takes a review decision.",
+            status=node_run.status,
+        )
+    node_run.review = {**review, **decision}
+    node_run.save(update_fields=["review"])
+    verdict = "Approved" if decision["decision"] == "approve" else "Rejected"
+    comment = f": {decision['comment']}" if decision["comment"] else ""
+    log(run, node_id, "info", f"{verdict} by {decision['by']}{comment}")
+    return node_run.review
+
+
+def _forget_reviews(run: Run, node_ids: Sequence[str]):
+    """A node that runs again (a retried or restarted run) asks for a new decision."""
+    run.node_runs.filter(node_id__in=node_ids, review__isnull=False).update(review=None)
 
 
 def _cancel_unfinished_nodes(run: Run):

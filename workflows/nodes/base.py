@@ -1,12 +1,18 @@
 """The plugin API: a node type is a subclass of NodeType."""
 
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 LEVELS = ("debug", "info", "warning", "error")
 # What a node type may need; an administrator grants each to users.
 PERMISSIONS = ("network", "filesystem", "subprocess", "code")
+
+
+# Set by the engine around each node it drives: stores the node's `waiting`
+# status. A context variable, so it follows the node into its own task.
+waiting_hook: ContextVar[Callable[[str], Awaitable[None]]] = ContextVar("waiting_hook")
 
 
 class NodeError(Exception):
@@ -59,6 +65,15 @@ class NodeContext:
     def set_variable(self, name: str, value: Any) -> None:
         self._set_variable(name, value)
 
+    async def set_waiting(self, message: str = "") -> None:
+        """Show this node as `waiting` (for a person's decision, say), `message`
+        saying for what; returns once that is stored. The node then waits with
+        `await`, holding no thread, and its outcome is recorded as usual."""
+        hook = waiting_hook.get(None)
+        if hook is None:
+            raise RuntimeError("only a node driven by the engine can wait")
+        await hook(message)
+
 
 class NodeType:
     type: ClassVar[str]
@@ -78,12 +93,24 @@ class NodeType:
     # Config fields holding bare expressions, evaluated by the node itself
     # instead of being rendered as templates before it runs.
     expression_fields: ClassVar[tuple[str, ...]] = ()
+    # Flow control that runs inside the executor in every mode: it is cheap,
+    # needs the run's live state, or waits without holding a worker
+    # (core.delay). Other types go to a worker in the distributed mode.
+    in_engine: ClassVar[bool] = False
+    # A container (logic.loop) has a body: the nodes whose `parent` is it.
+    container: ClassVar[bool] = False
 
     # Output ports named by the config, declared once for the server and the
     # editor: {"field": "cases", "key": "port", "extra": ["default"]} means
     # the `port` of each item of the list `cases`, in order, then `default`.
     # None (most types): the fixed `outputs`.
     ports_from_config: ClassVar[dict | None] = None
+
+    @classmethod
+    def config_problems(cls, config: dict) -> list[tuple[str, str]]:
+        """What the JSON Schema cannot say about a config (one field or another,
+        not both): (field, message) pairs, checked at validation; [] when fine."""
+        return []
 
     @classmethod
     def output_ports(cls, config: dict) -> tuple[str, ...]:

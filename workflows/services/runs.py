@@ -6,9 +6,13 @@ from django.db import transaction
 from workflows.engine import store
 from workflows.engine.executor import get_executor
 from workflows.engine.states import RunStatus, RunSubstatus
-from workflows.errors import InvalidInputs, InvalidState
+from workflows.errors import FlowdeskError, InvalidInputs, InvalidState
 from workflows.models import NodeRun, Run, Workflow
+from workflows.selectors import workflows_visible_to
 from workflows.spec.types import ConversionError, convert, initial_variables
+
+# Run priorities: higher starts first; 0 is the default.
+PRIORITY_RANGE = (-1000, 1000)
 
 
 def prepare_inputs(spec: dict, inputs: dict) -> dict:
@@ -45,9 +49,14 @@ def prepare_inputs(spec: dict, inputs: dict) -> dict:
 
 
 @transaction.atomic
-def run_start(*, workflow: Workflow, inputs: dict, user) -> Run:
-    """Create a run of the active version and hand it to the executor after commit."""
-    version = workflow.active_version
+def run_start(
+    *, workflow: Workflow, inputs: dict, user, version=None, priority=0, **origin
+) -> Run:
+    """Create a run of the active version (or `version`) and hand it to the
+    executor after commit; `origin` names a sub-workflow's parent run and node.
+    Among runs waiting to start, a higher `priority` starts first."""
+    _check_priority(priority)
+    version = version or workflow.active_version
     spec = version.spec
     run = Run.objects.create(
         workflow=workflow,
@@ -56,12 +65,75 @@ def run_start(*, workflow: Workflow, inputs: dict, user) -> Run:
         context={"vars": initial_variables(spec)},
         substatus=RunSubstatus.QUEUED,
         started_by=user,
+        priority=priority,
+        **origin,
     )
     NodeRun.objects.bulk_create(
         NodeRun(run=run, node_id=node["id"]) for node in spec["nodes"]
     )
     _dispatch(run)
     return run
+
+
+def subworkflow_start(
+    *, parent: Run, node_id: str, workflow_id: int, version: int | None, inputs: dict
+) -> Run:
+    """Start the child run of `parent`'s core.subworkflow node `node_id`.
+
+    The parent workflow's owner must be able to see the child workflow, and
+    the chain of runs may nest only FLOWDESK["MAX_SUBWORKFLOW_DEPTH"] deep.
+    Bad inputs raise InvalidInputs naming the input.
+    """
+    owner = parent.workflow.owner
+    workflow = workflows_visible_to(owner).filter(pk=workflow_id).first()
+    if workflow is None:
+        raise FlowdeskError(
+            f"Workflow {workflow_id} does not exist or its owner "
+            f"{owner.get_username()!r} cannot see it."
+        )
+    limit = settings.FLOWDESK["MAX_SUBWORKFLOW_DEPTH"]
+    chain = _ancestry(parent, limit + 1)
+    if len(chain) > limit:
+        runs = " → ".join(f"run {run.pk} ({run.workflow.name})" for run in chain)
+        raise FlowdeskError(
+            f"Sub-workflows nest at most {limit} deep: {runs} → {workflow.name}."
+        )
+    chosen = (
+        workflow.active_version
+        if version is None
+        else workflow.versions.filter(number=version).first()
+    )
+    if chosen is None:
+        raise FlowdeskError(f"Workflow {workflow.name!r} has no version {version}.")
+    return run_start(
+        workflow=workflow,
+        inputs=inputs,
+        user=parent.started_by,
+        version=chosen,
+        parent=parent,
+        parent_node_id=node_id,
+    )
+
+
+def _ancestry(run: Run, most: int) -> list[Run]:
+    """The chain of runs from the top-level one down to `run`, at most `most` long."""
+    chain = [run]
+    while chain[0].parent_id is not None and len(chain) < most:
+        chain.insert(
+            0, Run.objects.select_related("workflow").get(pk=chain[0].parent_id)
+        )
+    return chain
+
+
+def _check_priority(priority) -> None:
+    low, high = PRIORITY_RANGE
+    if isinstance(priority, bool) or not isinstance(priority, int):
+        raise FlowdeskError("priority must be an integer.", field="priority")
+    if not low <= priority <= high:
+        raise FlowdeskError(
+            f"priority must be from {low} to {high}, got {priority}.",
+            field="priority",
+        )
 
 
 def run_cancel(*, run: Run) -> Run:

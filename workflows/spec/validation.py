@@ -10,6 +10,8 @@ from jsonschema import Draft202012Validator
 
 from workflows import expressions
 from workflows.engine.core import DEFAULT_PORT, ERROR_PORT, START_TYPE, Graph
+from workflows.models import Workflow
+from workflows.nodes.builtins.subworkflow import Subworkflow
 from workflows.nodes.registry import UnknownNodeType, resolve
 from workflows.spec.schema import CURRENT_FORMAT, SPEC_SCHEMA
 from workflows.spec.types import ConversionError, convert
@@ -46,8 +48,11 @@ def validate_spec(
         return errors
     errors = _check_nodes(spec)
     errors += _check_declarations(spec)
+    errors += _check_subworkflows(spec)
     if granted is not None:
         errors += _check_permissions(spec, set(granted))
+    if not errors:
+        errors += _check_parents(spec)
     if not errors:
         errors += _check_edges(spec)
     if not errors:
@@ -164,6 +169,16 @@ def _check_node(node: dict) -> list[SpecError]:
         )
         for error in _config_validator(node_type).iter_errors(config)
     ]
+    if not errors:
+        errors += [
+            SpecError(
+                "invalid_config",
+                f"Node {node['id']!r}: {message}",
+                node=node["id"],
+                field=f"config.{field}",
+            )
+            for field, message in node_type.config_problems(config)
+        ]
     for path, text in _strings(config):
         if _is_code(node_type, path[0]):
             continue  # another language, which the node itself runs
@@ -251,6 +266,30 @@ def _config_validator(node_type) -> Draft202012Validator:
     return Draft202012Validator(node_type.config_schema)
 
 
+def _check_subworkflows(spec: dict) -> list[SpecError]:
+    """A core.subworkflow must name a workflow that exists: one query, and only
+    when the spec has such nodes. Who may run it is checked when it starts."""
+    calls = {
+        node["id"]: node.get("config", {}).get("workflow")
+        for node in spec["nodes"]
+        if node["type"].partition("@")[0] == Subworkflow.type
+    }
+    wanted = {wid for wid in calls.values() if isinstance(wid, int)}
+    if not wanted:
+        return []
+    existing = set(Workflow.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    return [
+        SpecError(
+            "unknown_workflow",
+            f"Node {node_id!r}: workflow {workflow_id} does not exist.",
+            node=node_id,
+            field="config.workflow",
+        )
+        for node_id, workflow_id in calls.items()
+        if workflow_id in wanted and workflow_id not in existing
+    ]
+
+
 def _check_declarations(spec: dict) -> list[SpecError]:
     errors = []
     for section in ("inputs", "variables"):
@@ -270,9 +309,67 @@ def _check_declarations(spec: dict) -> list[SpecError]:
     return errors
 
 
+def _check_parents(spec: dict) -> list[SpecError]:
+    """A `parent` is a container node; no node is inside itself; containers
+    have a body and the start node is at the top level."""
+    nodes = {node["id"]: node for node in spec["nodes"]}
+    errors = []
+    for node in spec["nodes"]:
+        parent = node.get("parent")
+        if parent is None:
+            continue
+        error = None
+        if parent not in nodes:
+            error = ("unknown_parent", f"its parent {parent!r} does not exist.")
+        elif not resolve(nodes[parent]["type"]).container:
+            error = (
+                "not_a_container",
+                f"its parent {parent!r} ({nodes[parent]['type']}) cannot hold "
+                "nodes; only a container such as logic.loop can.",
+            )
+        elif node["type"].partition("@")[0] == START_TYPE:
+            error = ("start_in_body", "core.start must be at the top level.")
+        elif _is_own_ancestor(node["id"], nodes):
+            error = ("parent_cycle", "the node is inside itself (parent chain).")
+        if error:
+            code, message = error
+            errors.append(
+                SpecError(code, f"Node {node['id']!r}: {message}", node["id"], "parent")
+            )
+    with_body = {node.get("parent") for node in spec["nodes"]}
+    for node in spec["nodes"]:
+        if resolve(node["type"]).container and node["id"] not in with_body:
+            errors.append(
+                SpecError(
+                    "empty_body",
+                    f"Node {node['id']!r} ({node['type']}) has no body: give "
+                    "some nodes `parent` {node['id']!r}.",
+                    node=node["id"],
+                    field="parent",
+                )
+            )
+    return errors
+
+
+def _is_own_ancestor(node_id: str, nodes: dict) -> bool:
+    seen, current = set(), nodes[node_id].get("parent")
+    while current in nodes and current not in seen:
+        if current == node_id:
+            return True
+        seen.add(current)
+        current = nodes[current].get("parent")
+    return False
+
+
+def _where(node: dict) -> str:
+    parent = node.get("parent")
+    return f"inside {parent!r}" if parent else "at the top level"
+
+
 def _check_edges(spec: dict) -> list[SpecError]:
     errors = []
     types = {node["id"]: resolve(node["type"]) for node in spec["nodes"]}
+    nodes = {node["id"]: node for node in spec["nodes"]}
     outputs = {}
     for node in spec["nodes"]:
         ports = types[node["id"]].output_ports(node.get("config", {}))
@@ -302,6 +399,18 @@ def _check_edges(spec: dict) -> list[SpecError]:
                 )
             )
             continue
+        if nodes[source].get("parent") != nodes[target].get("parent"):
+            errors.append(
+                SpecError(
+                    "cross_scope_edge",
+                    f"Edge {source} → {target} crosses a loop body's border "
+                    f"({source!r} is {_where(nodes[source])}, {target!r} "
+                    f"{_where(nodes[target])}); edges join only nodes with the "
+                    "same parent.",
+                    node=target,
+                    field=where,
+                )
+            )
         if port not in outputs[source]:
             declared = ", ".join(outputs[source]) or "none"
             errors.append(
@@ -336,13 +445,18 @@ def _check_edges(spec: dict) -> list[SpecError]:
 
 
 def _check_cycle(spec: dict) -> list[SpecError]:
-    cycle = Graph.from_spec(spec).find_cycle()
-    if not cycle:
-        return []
-    loop = " → ".join([*cycle, cycle[0]])
-    message = f"The graph has a cycle: {loop}."
-    # One error per node so the editor marks every node on the cycle.
-    return [SpecError("cycle", message, node=node, field="edges") for node in cycle]
+    """The top level and every body are acyclic (edges never cross a body's border)."""
+    scopes = dict.fromkeys([None, *(n.get("parent") for n in spec["nodes"])])
+    for scope in scopes:
+        cycle = Graph.from_spec(spec, scope=scope).find_cycle()
+        if cycle:
+            loop = " → ".join([*cycle, cycle[0]])
+            message = f"The graph has a cycle: {loop}."
+            # One error per node so the editor marks every node on the cycle.
+            return [
+                SpecError("cycle", message, node=node, field="edges") for node in cycle
+            ]
+    return []
 
 
 def _strings(value: Any, path: tuple = ()):
