@@ -77,6 +77,9 @@ def event_payload(event: RunEvent) -> dict:
         "type": event.type,
         "run_id": event.run_id,
         "node_id": event.node_id,
+        # "" at the top level; "<loop id>[<index>]" for a node of one loop
+        # iteration ("outer[0]/inner[2]" when loops nest).
+        "scope": event.scope,
         "status": event.status,
         "substatus": event.substatus,
         "at": _timestamp.to_representation(event.at),

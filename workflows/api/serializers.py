@@ -2,6 +2,10 @@ from rest_framework import serializers
 
 from workflows.events import event_payload
 from workflows.models import NodeRun, Run, RunEvent, Workflow, WorkflowVersion
+from workflows.services.runs import PRIORITY_RANGE
+
+# A bound on a typo, not on capacity.
+MAX_CONCURRENT_RUNS = 10_000
 
 
 class StrictSerializer(serializers.Serializer):
@@ -38,6 +42,7 @@ class WorkflowSerializer(serializers.ModelSerializer):
             "description",
             "owner",
             "version",
+            "max_concurrent_runs",
             "created_at",
             "updated_at",
         ]
@@ -50,8 +55,19 @@ class WorkflowDetailSerializer(WorkflowSerializer):
         fields = [*WorkflowSerializer.Meta.fields, "spec"]
 
 
+def _max_concurrent_runs_field():
+    return serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_CONCURRENT_RUNS,
+        help_text="How many runs may run at once; null: no limit.",
+    )
+
+
 class WorkflowCreateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200)
+    max_concurrent_runs = _max_concurrent_runs_field()
     description = serializers.CharField(required=False, allow_blank=True, default="")
     spec = SpecField(required=False)
     message = serializers.CharField(
@@ -61,6 +77,7 @@ class WorkflowCreateSerializer(StrictSerializer):
 
 class WorkflowUpdateSerializer(StrictSerializer):
     name = serializers.CharField(max_length=200, required=False)
+    max_concurrent_runs = _max_concurrent_runs_field()
     description = serializers.CharField(required=False, allow_blank=True)
     spec = SpecField(required=False)
     base_version = serializers.IntegerField(required=False, min_value=0)
@@ -97,6 +114,13 @@ class VersionDetailSerializer(VersionSerializer):
 
 class RunStartSerializer(StrictSerializer):
     inputs = serializers.DictField(required=False, default=dict)
+    priority = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=PRIORITY_RANGE[0],
+        max_value=PRIORITY_RANGE[1],
+        help_text="Among runs waiting to start, higher starts first.",
+    )
 
 
 class NodeRunSerializer(serializers.ModelSerializer):
@@ -126,6 +150,7 @@ class RunSerializer(serializers.ModelSerializer):
             "version",
             "status",
             "substatus",
+            "priority",
             "inputs",
             "error",
             "created_at",

@@ -45,6 +45,11 @@ class NodeResult:
         return self
 
 
+class NotFinished(Exception):
+    """A node stopped before it finished because its run is pausing (a loop
+    between iterations): it goes back to pending and runs again on resume."""
+
+
 def retry_delay(retry: dict, attempt: int) -> float:
     """Seconds to wait before `attempt` (2, 3, ...): exponential, capped."""
     delay = retry.get("delay_s", 0) * retry.get("backoff", 1) ** (attempt - 2)
@@ -128,6 +133,9 @@ async def run_attempt(
         )
     except TimeoutError as exc:
         return result.fail(exc, f"timed out after {node['timeout_s']} s")
+    except NotFinished:
+        result.status = NodeStatus.PENDING
+        return result
     except (NodeError, expressions.ExpressionError, ConversionError) as exc:
         return result.fail(exc)
     except Exception as exc:  # a node's own bug must not stop the run

@@ -43,24 +43,44 @@ class Graph:
     start: str | None
     trigger_rules: Mapping[str, str]
     upstream: Mapping[str, tuple[Edge, ...]]
+    # The container (a loop) whose body this graph is; None for the top level.
+    # In a body every node without an upstream edge is an entry: it runs when
+    # an iteration starts.
+    scope: str | None = None
+    # Container id to the ids of its own body nodes, over the whole spec.
+    children: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_spec(
-        cls, spec: dict, type_trigger_rules: Mapping[str, str] | None = None
+        cls,
+        spec: dict,
+        type_trigger_rules: Mapping[str, str] | None = None,
+        scope: str | None = None,
     ) -> "Graph":
-        """Build from a spec; `type_trigger_rules`: node type to its default rule."""
+        """Build from a spec; `type_trigger_rules`: node type to its default rule.
+
+        Only the nodes whose `parent` is `scope` belong to the graph (the top
+        level by default); each body is a graph of its own.
+        """
         type_rules = type_trigger_rules or {}
-        nodes = tuple(node["id"] for node in spec.get("nodes", []))
+        all_nodes = spec.get("nodes", [])
+        in_scope = [n for n in all_nodes if n.get("parent") == scope]
+        nodes = tuple(node["id"] for node in in_scope)
         upstream: dict[str, list[Edge]] = {node_id: [] for node_id in nodes}
+        children: dict[str, list[str]] = {}
+        for node in all_nodes:
+            if node.get("parent") is not None:
+                children.setdefault(node["parent"], []).append(node["id"])
         for raw in spec.get("edges", []):
             edge = Edge(
                 raw["source"], raw["target"], raw.get("source_port") or DEFAULT_PORT
             )
-            upstream.setdefault(edge.target, []).append(edge)
+            if edge.target in upstream:  # edges never cross a body's border
+                upstream[edge.target].append(edge)
         return cls(
             nodes=nodes,
             start=next(
-                (n["id"] for n in spec.get("nodes", []) if n.get("type") == START_TYPE),
+                (n["id"] for n in in_scope if n.get("type") == START_TYPE),
                 None,
             ),
             trigger_rules={
@@ -68,10 +88,21 @@ class Graph:
                 or type_rules.get(
                     n.get("type", "").partition("@")[0], DEFAULT_TRIGGER_RULE
                 )
-                for n in spec.get("nodes", [])
+                for n in in_scope
             },
             upstream={key: tuple(edges) for key, edges in upstream.items()},
+            scope=scope,
+            children={key: tuple(ids) for key, ids in children.items()},
         )
+
+    def descendants(self, container_ids: Iterable[str]) -> list[str]:
+        """The body nodes of these containers, and of the containers inside them."""
+        found, stack = [], list(container_ids)
+        while stack:
+            body = self.children.get(stack.pop(), ())
+            found.extend(body)
+            stack.extend(body)
+        return found
 
     def find_cycle(self) -> list[str] | None:
         """Return the nodes of one cycle in edge order, or None if acyclic."""
@@ -160,8 +191,10 @@ def plan(
             continue
         edges = graph.upstream.get(node, ())
         if not edges:
-            # Only the start node begins a run; a node nobody connected is not run.
-            (ready if node == graph.start else skipped).append(node)
+            # The start node begins a run, and every entry of a body begins an
+            # iteration; any other node nobody connected is not run.
+            entry = node == graph.start or graph.scope is not None
+            (ready if entry else skipped).append(node)
             continue
         counts = _count(edges, statuses, chosen_ports)
         decision = _decide(graph.trigger_rules.get(node, DEFAULT_TRIGGER_RULE), counts)

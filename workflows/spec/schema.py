@@ -87,6 +87,11 @@ SPEC_SCHEMA = {
                         "additionalProperties": False,
                     },
                     "on_error": {"enum": ["fail", "continue", "route"]},
+                    # The container (logic.loop) whose body the node is part of.
+                    "parent": {"type": "string", "pattern": NODE_ID_PATTERN},
+                    # The Celery queue of the worker pool that runs the node
+                    # in the distributed mode.
+                    "queue": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{1,100}$"},
                 },
                 "required": ["id", "type"],
                 "additionalProperties": False,
