@@ -4,6 +4,7 @@ import type {
   JsonObject,
   NodeType,
   Page,
+  ReviewDecision,
   Run,
   Spec,
   Workflow,
@@ -113,6 +114,9 @@ export const api = {
   },
   controlRun(id: number, action: RunAction): Promise<Run> {
     return request("POST", `/api/runs/${id}/${action}/`);
+  },
+  reviewNode(runId: number, nodeId: string, decision: ReviewDecision, comment = ""): Promise<Run> {
+    return request("POST", `/api/runs/${runId}/nodes/${encodeURIComponent(nodeId)}/review/`, { decision, comment });
   },
 };
 

@@ -123,6 +123,7 @@ export type NodeStatus =
   | "pending"
   | "running"
   | "retrying"
+  | "waiting"
   | "succeeded"
   | "failed"
   | "skipped"
@@ -137,7 +138,19 @@ export interface RunNode {
   finished_at: string | null;
   error: unknown;
   output: unknown;
+  /** A human.review node's request (`message`) and, once made, the decision. */
+  review?: Review | null;
 }
+
+export interface Review {
+  message?: string;
+  decision?: ReviewDecision;
+  by?: string;
+  comment?: string;
+  at?: string;
+}
+
+export type ReviewDecision = "approve" | "reject";
 
 export interface Run {
   id: number;

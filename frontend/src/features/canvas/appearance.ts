@@ -23,6 +23,7 @@ export function categoryColor(category: string | undefined): string {
 export const STATUS_ICONS: Record<string, string> = {
   pending: "◷",
   retrying: "↻",
+  waiting: "⏸",
   succeeded: "✓",
   failed: "✕",
   skipped: "–",
@@ -35,6 +36,7 @@ export const STATUS_LABELS: Record<string, string> = {
   pending: "Pending",
   running: "Running",
   retrying: "Retrying",
+  waiting: "Waiting for a review",
   succeeded: "Succeeded",
   failed: "Failed",
   skipped: "Skipped",

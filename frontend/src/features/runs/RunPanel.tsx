@@ -5,6 +5,7 @@ import { STATUS_ICONS } from "../canvas/appearance";
 import { nodeLabel } from "../canvas/specMapping";
 import type { FlowNode } from "../canvas/specMapping";
 import { useEditorStore } from "../editor/editorStore";
+import ReviewControls from "./ReviewControls";
 import { durationMs, formatDuration, isRunFinished } from "./runState";
 
 const NO_NODES: FlowNode[] = [];
@@ -117,6 +118,9 @@ export default function RunPanel({ streamState }: { streamState: StreamState }) 
                         <span className={`fd-badge fd-badge--${state.status}`}>
                           {STATUS_ICONS[state.status] ?? ""} {state.status}
                         </span>
+                        {state.status === "waiting" && (
+                          <ReviewControls runId={run.id} nodeId={nodeId} message={state.waitingFor ?? ""} />
+                        )}
                       </td>
                       <td className="fd-mono">{formatTime(state.startedAt)}</td>
                       <td className="fd-mono">{formatDuration(durationMs(state.startedAt, state.finishedAt))}</td>

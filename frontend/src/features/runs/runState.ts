@@ -6,6 +6,8 @@ export interface NodeRunState {
   status: NodeStatus;
   startedAt: string | null;
   finishedAt: string | null;
+  /** What a waiting node (human.review) asks the reviewer. */
+  waitingFor?: string;
 }
 
 export interface LogLine {
@@ -46,6 +48,7 @@ export function runStateFromRun(run: Run): RunState {
       status: node.status,
       startedAt: node.started_at,
       finishedAt: node.finished_at,
+      ...(node.status === "waiting" ? { waitingFor: node.review?.message ?? "" } : {}),
     };
     state.nodeOrder.push(node.node_id);
   }
@@ -76,6 +79,8 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       } else if (FINISHED_NODE_STATUSES.has(status)) {
         node.finishedAt = event.at;
       }
+      if (status === "waiting") node.waitingFor = event.message;
+      else delete node.waitingFor;
       next.nodes = { ...state.nodes, [event.node_id]: node };
       if (!previous) next.nodeOrder = [...state.nodeOrder, event.node_id];
       break;
