@@ -4,8 +4,10 @@ import socket
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
 from rest_framework.test import APIClient
 
+from tests.processes import start_worker, stop
 from workflows.engine import executor as executor_module
 from workflows.engine.executor import get_executor
 from workflows.models import Run
@@ -30,6 +32,39 @@ def free_port() -> int:
 def _fast_password_hashing(settings):
     # The production hasher is slow on purpose; tests only need it to work.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker for the session, on a queue of its own, so that
+    no other worker on the same Redis takes this database's tasks."""
+    queue = f"flowdesk-test-{os.getpid()}"
+    with django_db_blocker.unblock():
+        process = start_worker(queue)
+    yield queue
+    stop(process)
+
+
+@pytest.fixture(params=["embedded", "distributed"])
+def engine_mode(request, settings):
+    """Run the test in both modes: node attempts in this process, or as
+    Celery tasks on real workers (PostgreSQL and Redis, as in production)."""
+    if request.param == "distributed":
+        request.getfixturevalue("distributed_mode")
+    return request.param
+
+
+@pytest.fixture
+def distributed_mode(request, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip(
+            "the distributed mode needs PostgreSQL: it runs in the suite's "
+            "PostgreSQL pass"
+        )
+    if not settings.REDIS_URL:
+        require_service("Redis", "the distributed mode's broker; set REDIS_URL")
+    settings.CELERY_TASK_DEFAULT_QUEUE = request.getfixturevalue("celery_worker")
+    settings.FLOWDESK = {**settings.FLOWDESK, "EXECUTOR": "celery"}
 
 
 @pytest.fixture

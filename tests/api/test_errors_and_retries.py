@@ -6,7 +6,10 @@ from tests.runs import finished, node_run, start, statuses
 from tests.specs import chain, edge, make_spec, node
 from workflows.models import RunEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("engine_mode"),
+]
 
 
 def test_a_node_is_retried_until_it_succeeds_and_every_attempt_is_recorded(as_alice):

@@ -9,7 +9,10 @@ from tests.runs import finished, start, statuses
 from tests.specs import chain, edge, make_spec, node
 from workflows.models import NodeRun, Run
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("engine_mode"),
+]
 
 
 def wait_until(condition, what: str):

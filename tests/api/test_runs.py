@@ -6,7 +6,10 @@ from tests.runs import finished, node_run, start, statuses
 from tests.specs import chain, edge, make_spec, node
 from workflows.models import Run
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("engine_mode"),
+]
 
 
 BRANCHING = make_spec(

@@ -6,7 +6,10 @@ from workflows.errors import InvalidInputs, InvalidSpec
 from workflows.models import Workflow
 from workflows.services.engine import Engine
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("engine_mode"),
+]
 
 SPEC = make_spec(
     [node("greet", "core.log", config={"message": "hi {{ inputs.who }}"})],

@@ -11,7 +11,10 @@ from workflows.engine.error_handlers import (
     unregister_error_handler,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("engine_mode"),
+]
 
 FAILING = make_spec(
     [node("flaky", "testing.flaky", config={"fail_times": 5}), node("after")],

@@ -1,46 +1,23 @@
 """A real executor process is killed mid-run; another one takes the run over."""
 
-import os
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
+from tests.processes import ROOT, process_env
 from tests.specs import chain, edge, make_spec, node
 from workflows.models import NodeRun, Run, RunEvent
 from workflows.services.runs import run_start
 from workflows.services.workflows import workflow_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def database_url() -> str:
-    """The test database, for the executor processes to share."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return (
-        f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}"
-        f":{db['PORT'] or 5432}/{db['NAME']}"
-    )
 
 
 def start_executor() -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(),
-        "PYTHONPATH": str(ROOT / "tests" / "plugins"),
-        "PYTHONUNBUFFERED": "1",
-        "FLOWDESK_LEASE_S": "2",
-        "FLOWDESK_SCAN_INTERVAL_S": "1",
-    }
+    env = process_env(FLOWDESK_LEASE_S="2", FLOWDESK_SCAN_INTERVAL_S="1")
     process = subprocess.Popen(
         [sys.executable, "manage.py", "executor"],
         cwd=ROOT,

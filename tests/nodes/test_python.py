@@ -12,7 +12,10 @@ from tests.conftest import client_for, wait_for_run
 from tests.specs import chain, make_spec, node
 from workflows.models import RunEvent
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("engine_mode"),
+]
 
 DEADLINE_S = 30
 

@@ -5,7 +5,10 @@ import pytest
 from tests.runs import node_run, run_workflow
 from tests.specs import edge, make_spec, node
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("engine_mode"),
+]
 
 CASES = [
     {"port": "high", "expression": "inputs.amount > 100"},

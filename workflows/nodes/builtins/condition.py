@@ -4,6 +4,7 @@ from workflows.nodes.base import NodeType, Outcome
 
 class Condition(NodeType):
     type = "logic.condition"
+    in_engine = True
     name = "Condition"
     category = "Flow"
     description = "Sends the run down `true` or `false` by an expression."

@@ -5,6 +5,7 @@ from workflows.nodes.base import NodeType
 
 class Delay(NodeType):
     type = "core.delay"
+    in_engine = True
     name = "Delay"
     category = "Flow"
     description = "Waits before passing on, without holding up other nodes."

@@ -3,6 +3,7 @@ from workflows.nodes.base import NodeType
 
 class Merge(NodeType):
     type = "logic.merge"
+    in_engine = True
     name = "Merge"
     category = "Flow"
     description = (

@@ -3,6 +3,7 @@ from workflows.nodes.base import NodeType
 
 class Start(NodeType):
     type = "core.start"
+    in_engine = True
     name = "Start"
     category = "Core"
     description = "Where every run begins; its output is the run's inputs."

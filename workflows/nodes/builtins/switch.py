@@ -9,6 +9,7 @@ RESERVED_PORTS = (DEFAULT, "error")
 
 class Switch(NodeType):
     type = "logic.switch"
+    in_engine = True
     name = "Switch"
     category = "Flow"
     description = (
