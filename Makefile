@@ -29,6 +29,13 @@ frontend/node_modules/.installed: frontend/package.json frontend/package-lock.js
 frontend/dist/.vite/manifest.json: frontend/node_modules/.installed $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/tsconfig*.json -type f 2>/dev/null)
 	cd frontend && npm run build
 
+# The distributed mode: one Celery worker running node attempts. It needs the
+# same DATABASE_URL (PostgreSQL) and REDIS_URL as the servers; QUEUES picks
+# the queues it serves (nodes choose theirs with `queue`).
+QUEUES ?= default
+worker: setup
+	$(BIN)/celery -A editor worker --queues $(QUEUES) --loglevel INFO
+
 migrate: $(VENV)/.installed
 	$(BIN)/python manage.py migrate --noinput -v0
 
