@@ -361,3 +361,18 @@ def test_a_paused_loop_finishes_running_iterations_then_runs_again_on_resume(
     assert resumed["status"] == "succeeded"
     assert len(node_run(resumed, "each")["output"]) == 4
     assert NodeRun.objects.get(run_id=run["id"], node_id="after").status == "succeeded"
+
+
+def test_retrying_a_run_runs_its_failed_loop_again_from_the_first_iteration(
+    as_alice,
+):
+    spec = loop_spec({"items": [1, 0]}, FAILING_BODY)
+    run = run_workflow(as_alice, spec)
+    assert as_alice.post(f"/api/runs/{run['id']}/retry/").status_code == 202
+    again = finished(as_alice, run)
+    # The same iteration fails again, and every row moved through legal states.
+    assert (again["status"], again["error"]) == ("failed", "")
+    assert "Iteration 1 failed" in node_run(again, "each")["error"]
+    assert node_run(again, "each")["attempt"] == 2
+    firsts = [e for e in scoped_events(run["id"]) if e[0] == "each[0]"]
+    assert firsts.count(("each[0]", "inverse", "succeeded")) == 2
