@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import type { Spec } from "../../api/types";
 import { nodeTypes, richSpec } from "../../test/fixtures";
 import { defaultConfig, flowToSpec, newFlowNode, nextNodeId, specToFlow } from "./specMapping";
 
@@ -119,5 +120,62 @@ describe("new node ids", () => {
     expect(config).toEqual({ headers: { a: "1" } });
     expect(config.headers).not.toBe(schema.properties.headers.default);
     expect(defaultConfig(undefined)).toEqual({});
+  });
+});
+
+describe("loop bodies on the canvas", () => {
+  const loopSpec = (): Spec => ({
+    format: 1,
+    nodes: [
+      { id: "start", type: "core.start", position: { x: 0, y: 0 } },
+      // Listed before its loop: React Flow still gets the loop first.
+      { id: "row", type: "core.set", parent: "each", position: { x: 30, y: 90 }, config: { values: {} } },
+      { id: "each", type: "logic.loop", position: { x: 250, y: 0 }, config: { items: "{{ inputs.rows }}" } },
+      { id: "inner", type: "logic.loop", parent: "each", position: { x: 330, y: 90 }, config: { items: [] } },
+      { id: "deep", type: "core.noop", parent: "inner", position: { x: 30, y: 90 } },
+    ],
+    edges: [{ source: "start", target: "each" }],
+  });
+
+  it("keeps parent through the round trip", () => {
+    const back = flowToSpec(specToFlow(loopSpec()));
+    const parents = Object.fromEntries(back.nodes.map((n) => [n.id, n.parent]));
+    expect(parents).toStrictEqual({ start: undefined, each: undefined, row: "each", inner: "each", deep: "inner" });
+    for (const node of loopSpec().nodes) {
+      expect(back.nodes.find((n) => n.id === node.id)).toStrictEqual(node);
+    }
+  });
+
+  it("draws body nodes inside their loop, parents first, loops sized to hold their body", () => {
+    const flow = specToFlow(loopSpec());
+    const byId = new Map(flow.nodes.map((n) => [n.id, n]));
+    expect(byId.get("row")).toMatchObject({ parentId: "each", extent: "parent", position: { x: 30, y: 90 } });
+    expect(byId.get("deep")).toMatchObject({ parentId: "inner", extent: "parent" });
+    expect(byId.get("start")!.parentId).toBeUndefined();
+    const order = flow.nodes.map((n) => n.id);
+    expect(order.indexOf("each")).toBeLessThan(order.indexOf("row"));
+    expect(order.indexOf("inner")).toBeLessThan(order.indexOf("deep"));
+
+    const inner = byId.get("inner")!.style as { width: number; height: number };
+    const outer = byId.get("each")!.style as { width: number; height: number };
+    expect(inner.width).toBeGreaterThanOrEqual(30 + 260);
+    expect(inner.height).toBeGreaterThanOrEqual(90 + 90);
+    // The outer loop holds the inner one whole, at its position.
+    expect(outer.width).toBeGreaterThanOrEqual(330 + inner.width);
+    expect(outer.height).toBeGreaterThanOrEqual(90 + inner.height);
+    expect(byId.get("row")!.style).toBeUndefined();
+  });
+
+  it("ignores a parent that names no node of the spec", () => {
+    const flow = specToFlow(richSpec());
+    expect(flow.nodes.find((n) => n.id === "row")!.parentId).toBeUndefined();
+  });
+
+  it("lays out body nodes without positions inside their loop", () => {
+    const spec = loopSpec();
+    for (const node of spec.nodes) delete node.position;
+    const flow = specToFlow(spec);
+    const row = flow.nodes.find((n) => n.id === "row")!;
+    expect(row.position.y).toBeGreaterThan(0); // below the loop's own card
   });
 });

@@ -47,14 +47,21 @@ export function edgeId(source: string, port: string, target: string, taken?: Set
 
 export function specToFlow(spec: Spec): Flow {
   const { nodes = [], edges = [], ...extras } = spec;
-  const missing = autoPositions(nodes, edges);
-  const flowNodes: FlowNode[] = nodes.map((specNode) => {
+  const parents = parentsOf(nodes);
+  const missing = autoPositionsByBody(nodes, edges, parents);
+  const sizes = containerSizes(nodes, parents, missing);
+  const flowNodes: FlowNode[] = inParentOrder(nodes, parents).map((specNode) => {
     const { position, ...rest } = specNode;
+    const parentId = parents.get(specNode.id);
+    const size = sizes.get(specNode.id);
     return {
       id: specNode.id,
       type: FLOW_NODE_TYPE,
       position: position ? { x: position.x, y: position.y } : missing.get(specNode.id)!,
       data: { spec: rest },
+      // A loop body's node is drawn inside its loop, at a position relative to it.
+      ...(parentId ? { parentId, extent: "parent" as const } : {}),
+      ...(size ? { className: CONTAINER_CLASS, style: size } : {}),
     };
   });
   const taken = new Set<string>();
@@ -89,6 +96,84 @@ export function flowToSpec(flow: Flow): Spec {
     return specEdge;
   });
   return { ...flow.extras, nodes, edges };
+}
+
+export const CONTAINER_CLASS = "fd-container";
+// Room a loop keeps around its body: its own card on top, a margin elsewhere.
+const BODY_TOP = 90;
+const BODY_MARGIN = 30;
+// What a node card takes at most (see .fd-node in editor.css).
+const CARD = { width: 260, height: 90 };
+
+/** Body node id → its loop, for `parent`s that name a node of the spec. */
+function parentsOf(nodes: SpecNode[]): Map<string, string> {
+  const ids = new Set(nodes.map((n) => n.id));
+  const parents = new Map<string, string>();
+  for (const node of nodes) {
+    if (typeof node.parent === "string" && ids.has(node.parent) && node.parent !== node.id) {
+      parents.set(node.id, node.parent);
+    }
+  }
+  return parents;
+}
+
+function depthOf(id: string, parents: Map<string, string>): number {
+  let depth = 0;
+  // Bounded: a parent cycle (which validation refuses) cannot loop forever.
+  for (let at = parents.get(id); at !== undefined && depth <= parents.size; at = parents.get(at)) {
+    depth += 1;
+  }
+  return depth;
+}
+
+/** React Flow needs a parent before its children; otherwise the spec's order. */
+function inParentOrder(nodes: SpecNode[], parents: Map<string, string>): SpecNode[] {
+  const depth = new Map(nodes.map((n) => [n.id, depthOf(n.id, parents)]));
+  return [...nodes].sort((a, b) => depth.get(a.id)! - depth.get(b.id)!);
+}
+
+/** Auto positions laid out within each body, below its loop's own card. */
+function autoPositionsByBody(
+  nodes: SpecNode[],
+  edges: SpecEdge[],
+  parents: Map<string, string>,
+): Map<string, Position> {
+  const result = new Map<string, Position>();
+  const bodies = new Map<string | undefined, SpecNode[]>();
+  for (const node of nodes) {
+    const parent = parents.get(node.id);
+    bodies.set(parent, [...(bodies.get(parent) ?? []), node]);
+  }
+  for (const [parent, body] of bodies) {
+    const ids = new Set(body.map((n) => n.id));
+    const inside = edges.filter((e) => ids.has(e.source) && ids.has(e.target));
+    for (const [id, at] of autoPositions(body, inside)) {
+      result.set(id, parent ? { x: at.x + BODY_MARGIN, y: at.y + BODY_TOP } : at);
+    }
+  }
+  return result;
+}
+
+/** Each loop's size: large enough to hold its body, nested loops included. */
+function containerSizes(
+  nodes: SpecNode[],
+  parents: Map<string, string>,
+  missing: Map<string, Position>,
+): Map<string, { width: number; height: number }> {
+  const sizes = new Map<string, { width: number; height: number }>();
+  const deepestFirst = [...nodes].sort((a, b) => depthOf(b.id, parents) - depthOf(a.id, parents));
+  for (const node of deepestFirst) {
+    const parent = parents.get(node.id);
+    if (parent === undefined) continue;
+    const at = node.position ?? missing.get(node.id)!;
+    const own = sizes.get(node.id) ?? CARD;
+    const size = sizes.get(parent) ?? { width: CARD.width + 2 * BODY_MARGIN, height: BODY_TOP + BODY_MARGIN };
+    sizes.set(parent, {
+      width: Math.max(size.width, at.x + own.width + BODY_MARGIN),
+      height: Math.max(size.height, at.y + own.height + BODY_MARGIN),
+    });
+  }
+  return sizes;
 }
 
 /**
