@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 
 from workflows.errors import InvalidState
 from workflows.models import NodeRun, Run, RunEvent, Template, Workflow, WorkflowVersion
+from workflows.services.concurrency import workflow_set_max_concurrent_runs
 from workflows.services.runs import run_cancel
 
 
@@ -25,12 +26,27 @@ class VersionInline(ReadOnlyInline):
 
 @admin.register(Workflow)
 class WorkflowAdmin(admin.ModelAdmin):
-    list_display = ["name", "owner", "active_version", "created_at", "updated_at"]
+    list_display = [
+        "name",
+        "owner",
+        "active_version",
+        "max_concurrent_runs",
+        "created_at",
+        "updated_at",
+    ]
     list_filter = ["owner", "created_at"]
     search_fields = ["name", "description", "owner__username"]
     raw_id_fields = ["owner"]
     readonly_fields = ["active_version", "created_at", "updated_at"]
     inlines = [VersionInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "max_concurrent_runs" in form.changed_data:
+            # A raised limit starts runs waiting for a slot.
+            workflow_set_max_concurrent_runs(
+                workflow=obj, max_concurrent_runs=obj.max_concurrent_runs
+            )
 
 
 @admin.register(WorkflowVersion)
@@ -75,6 +91,7 @@ class RunAdmin(admin.ModelAdmin):
         "version",
         "status",
         "substatus",
+        "priority",
         "started_by",
         "created_at",
         "finished_at",

@@ -1,5 +1,6 @@
 """Thin HTTP interfaces over the services and selectors."""
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -12,6 +13,7 @@ from workflows import selectors
 from workflows.api import serializers as s
 from workflows.nodes.registry import sorted_node_types
 from workflows.permissions import granted_node_permissions
+from workflows.services import concurrency as concurrency_services
 from workflows.services import reviews as review_services
 from workflows.services import runs as run_services
 from workflows.services import workflows as workflow_services
@@ -28,6 +30,21 @@ def _valid(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+_UNCHANGED = object()
+
+
+def _pop_limit(data: dict):
+    """`max_concurrent_runs` out of a request's data; null lifts the limit."""
+    return data.pop("max_concurrent_runs", _UNCHANGED)
+
+
+def _save_limit(workflow, limit) -> None:
+    if limit is not _UNCHANGED:
+        concurrency_services.workflow_set_max_concurrent_runs(
+            workflow=workflow, max_concurrent_runs=limit
+        )
 
 
 class WorkflowViewSet(
@@ -55,9 +72,11 @@ class WorkflowViewSet(
         request=s.WorkflowCreateSerializer, responses={201: s.WorkflowDetailSerializer}
     )
     def create(self, request):
-        workflow = workflow_services.workflow_create(
-            owner=request.user, **_valid(s.WorkflowCreateSerializer, request)
-        )
+        data = dict(_valid(s.WorkflowCreateSerializer, request))
+        limit = _pop_limit(data)
+        with transaction.atomic():
+            workflow = workflow_services.workflow_create(owner=request.user, **data)
+            _save_limit(workflow, limit)
         return Response(
             s.WorkflowDetailSerializer(workflow).data, status=status.HTTP_201_CREATED
         )
@@ -66,11 +85,13 @@ class WorkflowViewSet(
         request=s.WorkflowUpdateSerializer, responses=s.WorkflowDetailSerializer
     )
     def partial_update(self, request, pk=None):
-        workflow = workflow_services.workflow_update(
-            workflow=self.get_object(),
-            user=request.user,
-            **_valid(s.WorkflowUpdateSerializer, request),
-        )
+        data = dict(_valid(s.WorkflowUpdateSerializer, request))
+        limit = _pop_limit(data)
+        with transaction.atomic():
+            workflow = workflow_services.workflow_update(
+                workflow=self.get_object(), user=request.user, **data
+            )
+            _save_limit(workflow, limit)
         return Response(s.WorkflowDetailSerializer(workflow).data)
 
     def destroy(self, request, pk=None):

@@ -414,7 +414,6 @@ class RunDriver:
         waiting_hook.set(lambda message: self._set_waiting(node_id, message))
         while True:
             result = await self.dispatcher.run_attempt(
-                writes=self._writes,
                 run_id=self.run_id,
                 attempt=attempt,
                 node=node,

@@ -19,10 +19,15 @@ class Engine:
         return workflow_create(owner=owner, name=name, spec=config)
 
     @staticmethod
-    def start_workflow(workflow_id: int, inputs: dict | None = None, *, user) -> Run:
-        """Start a run of the workflow's active version; it executes after commit."""
+    def start_workflow(
+        workflow_id: int, inputs: dict | None = None, *, user, priority: int = 0
+    ) -> Run:
+        """Start a run of the workflow's active version; it executes after commit.
+        Among runs waiting to start, a higher `priority` starts first."""
         workflow = workflows_visible_to(user).get(pk=workflow_id)
-        return run_start(workflow=workflow, inputs=inputs or {}, user=user)
+        return run_start(
+            workflow=workflow, inputs=inputs or {}, user=user, priority=priority
+        )
 
     @staticmethod
     def get_workflow_status(run_id: int) -> dict:
