@@ -14,7 +14,9 @@ def review_decide(*, run: Run, node_id: str, decision: str, comment: str, user):
     """Store the decision under the run's row lock; the waiting node, in
     whichever process drives the run, then finishes. The stored review."""
     node_run = get_object_or_404(run.node_runs, node_id=node_id)
-    node_type = next(n["type"] for n in run.version.spec["nodes"] if n["id"] == node_id)
+    node_type = next(
+        (n["type"] for n in run.version.spec["nodes"] if n["id"] == node_id), ""
+    )
     if node_type.partition("@")[0] != Review.type:
         raise InvalidState(
             f"Node {node_id!r} is a {node_type} node; only {Review.type} nodes "
