@@ -124,6 +124,7 @@ async def test_it_streams_every_event_in_order_and_as_stored(alice, loop_executo
         "type",
         "run_id",
         "node_id",
+        "scope",
         "status",
         "substatus",
         "at",
