@@ -16,7 +16,7 @@ import uuid
 from django.conf import settings
 from django.db import connections
 
-from workflows.engine import store
+from workflows.engine import output_cache, store
 from workflows.engine.attempt import NodeResult, expression_names, retry_delay
 from workflows.engine.concurrency import runs_to_start
 from workflows.engine.core import DEFAULT_PORT, ERROR_PORT, plan
@@ -31,6 +31,7 @@ from workflows.engine.loop import IterationScope, LoopHost, loop_host
 from workflows.engine.slots import NodeSlots
 from workflows.engine.states import NodeStatus, RunStatus, RunSubstatus
 from workflows.engine.write_queue import WriteQueue, db_call
+from workflows.expressions import ExpressionError
 from workflows.nodes.base import waiting_hook
 from workflows.nodes.builtins.review import ReviewRejected
 from workflows.nodes.registry import resolve
@@ -412,6 +413,11 @@ class RunDriver:
         last = first + retry.get("max_attempts", 1) - 1
         attempt = first
         waiting_hook.set(lambda message: self._set_waiting(node_id, message))
+        cache_key = ""
+        if "cache" in node:
+            cached, cache_key = await self._from_cache(node, scope, writer)
+            if cached is not None:
+                return cached
         while True:
             result = await self.dispatcher.run_attempt(
                 run_id=self.run_id,
@@ -428,6 +434,8 @@ class RunDriver:
             )
             # Pending: a loop stopped between iterations as its run pauses.
             if result.status in (NodeStatus.SUCCEEDED, NodeStatus.PENDING):
+                if cache_key and result.status == NodeStatus.SUCCEEDED:
+                    self._remember(node, cache_key, result)
                 return result
             decision = await asyncio.to_thread(
                 decide,
@@ -451,6 +459,41 @@ class RunDriver:
             attempt += 1
             delay = retry_delay(retry, attempt - first + 1)
             await self._wait_to_retry(node_id, result, delay, scope)
+
+    async def _from_cache(
+        self, node: dict, scope: IterationScope | None, writer
+    ) -> tuple[NodeResult | None, str]:
+        """The output an earlier run stored under the node's rendered
+        `cache.key` (None on a miss), and the key's hash."""
+        names = (
+            scope.names(self.run_id)
+            if scope
+            else expression_names(run_id=self.run_id, state=self.state)
+        )
+        try:
+            key = output_cache.cache_key(node, names)
+        except ExpressionError as exc:
+            return NodeResult().fail(exc, f"cache.key: {exc}"), ""
+        entry = await db_call(
+            output_cache.lookup, self.state.workflow_id, node["id"], key
+        )
+        if entry is None:
+            return None, key
+        message = output_cache.hit_message(entry)
+        self._writes.put(writer.log, node["id"], "info", message)
+        if scope is None:
+            self._writes.put(output_cache.uncount_attempt, node["id"])
+        return NodeResult(output=entry.output, ports=tuple(entry.ports)), key
+
+    def _remember(self, node: dict, key: str, result: NodeResult) -> None:
+        self._writes.put(
+            output_cache.remember,
+            node["id"],
+            key,
+            node["cache"]["ttl_s"],
+            result.output,
+            result.ports,
+        )
 
     async def _wait_to_retry(
         self,

@@ -87,6 +87,17 @@ SPEC_SCHEMA = {
                         "additionalProperties": False,
                     },
                     "on_error": {"enum": ["fail", "continue", "route"]},
+                    # Reuse the output of an earlier run with the same rendered
+                    # key for ttl_s seconds instead of running the node.
+                    "cache": {
+                        "type": "object",
+                        "properties": {
+                            "key": {"type": "string", "minLength": 1},
+                            "ttl_s": {"type": "number", "exclusiveMinimum": 0},
+                        },
+                        "required": ["key", "ttl_s"],
+                        "additionalProperties": False,
+                    },
                     # The container (logic.loop) whose body the node is part of.
                     "parent": {"type": "string", "pattern": NODE_ID_PATTERN},
                     # The Celery queue of the worker pool that runs the node

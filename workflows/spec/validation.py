@@ -151,6 +151,7 @@ def _check_nodes(spec: dict) -> list[SpecError]:
         )
     for node in nodes:
         errors += _check_node(node)
+        errors += _check_cache_key(node)
     return errors
 
 
@@ -194,6 +195,23 @@ def _check_node(node: dict) -> list[SpecError]:
                 )
             )
     return errors + _check_config_ports(node, node_type, config)
+
+
+def _check_cache_key(node: dict) -> list[SpecError]:
+    if "cache" not in node:
+        return []
+    try:
+        expressions.check(node["cache"]["key"])
+    except expressions.ExpressionError as exc:
+        return [
+            SpecError(
+                "invalid_expression",
+                f"Node {node['id']!r}: {exc}.",
+                node=node["id"],
+                field="cache.key",
+            )
+        ]
+    return []
 
 
 def _unknown_type(node: dict, exc: UnknownNodeType) -> SpecError:
