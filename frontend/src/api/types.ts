@@ -171,6 +171,8 @@ export interface RunEvent {
   type: "run.status" | "node.status" | "log" | string;
   run_id: number;
   node_id: string | null;
+  /** "" at the top level; "<loop id>[<index>]" for one iteration of a loop body. */
+  scope?: string;
   status: string;
   substatus: string;
   at: string;

@@ -19,6 +19,17 @@ const run = runStateFromRun({
 });
 
 describe("applyRunEvent", () => {
+  it("shows a loop body node's aggregate status, not one iteration's", () => {
+    const events = [
+      event(1, { type: "node.status", node_id: "row", status: "running" }),
+      event(2, { type: "node.status", node_id: "row", scope: "each[0]", status: "succeeded" }),
+      event(3, { type: "node.status", node_id: "row", scope: "each[1]", status: "running" }),
+    ];
+    const state = events.reduce(applyRunEvent, run);
+    expect(state.nodes.row.status).toBe("running");
+    expect(state.lastSeq).toBe(3);
+  });
+
   it("builds node rows, logs and the run status from events", () => {
     const events = [
       event(1, { type: "run.status", status: "running" }),

@@ -66,7 +66,9 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
       next.substatus = event.substatus ?? "";
       break;
     case "node.status": {
-      if (!event.node_id) break;
+      // One loop iteration's transition: the node's own status is the
+      // aggregate over iterations, which comes as an unscoped event.
+      if (!event.node_id || event.scope) break;
       const previous = state.nodes[event.node_id];
       const status = event.status as NodeStatus;
       const node: NodeRunState = previous
