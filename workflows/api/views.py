@@ -17,6 +17,7 @@ from workflows.services import concurrency as concurrency_services
 from workflows.services import reviews as review_services
 from workflows.services import runs as run_services
 from workflows.services import workflows as workflow_services
+from workflows.services.error_workflows import error_workflow_errors
 from workflows.spec.validation import validate_spec
 
 
@@ -115,6 +116,7 @@ class WorkflowViewSet(
     def validate(self, request):
         spec = _valid(s.SpecCheckSerializer, request)["spec"]
         errors = validate_spec(spec, granted=granted_node_permissions(request.user))
+        errors = errors or error_workflow_errors(spec, owner=request.user)
         return Response({"valid": not errors, "errors": [e.as_dict() for e in errors]})
 
     @extend_schema(request=s.RunStartSerializer, responses={201: s.RunDetailSerializer})

@@ -5,9 +5,11 @@ row, so concurrent writers queue on the lock and the event `seq` stays
 gap-free. Each transition is checked against the table in `states`.
 """
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
@@ -33,6 +35,7 @@ from workflows.permissions import granted_node_permissions
 from workflows.spec.types import initial_variables
 from workflows.spec.validation import runnable_errors
 
+logger = logging.getLogger(__name__)
 Operation = tuple[Callable[..., Any], tuple]
 
 
@@ -220,6 +223,19 @@ def set_run_status(
         substatus=substatus,
         message=error,
     )
+    if status == RunStatus.FAILED:
+        transaction.on_commit(partial(_after_failure, run.pk))
+
+
+def _after_failure(run_id: int) -> None:
+    """Start the workflow's `settings.error_workflow`; never fails the caller."""
+    # Imported here: starting a run needs the services, which need this module.
+    from workflows.services.error_workflows import start_error_workflow
+
+    try:
+        start_error_workflow(run_id)
+    except Exception:
+        logger.exception("could not start the error workflow of run %s", run_id)
 
 
 def set_run_substatus(run: Run, substatus: RunSubstatus):

@@ -9,6 +9,7 @@ from django.db.models import Max
 from workflows.errors import InvalidSpec, VersionConflict
 from workflows.models import Workflow, WorkflowVersion
 from workflows.permissions import granted_node_permissions
+from workflows.services.error_workflows import error_workflow_errors
 from workflows.spec.schema import CURRENT_FORMAT
 from workflows.spec.validation import validate_spec
 
@@ -89,7 +90,8 @@ def workflow_delete(*, workflow: Workflow) -> None:
 
 
 def _validate(spec: dict, *, owner) -> None:
-    if errors := validate_spec(spec, granted=granted_node_permissions(owner)):
+    errors = validate_spec(spec, granted=granted_node_permissions(owner))
+    if errors := errors or error_workflow_errors(spec, owner=owner):
         raise InvalidSpec(errors)
 
 
