@@ -58,6 +58,7 @@ import asyncio
 import os
 import sqlite3
 import statistics
+import subprocess
 import sys
 import sysconfig
 import tempfile
@@ -71,6 +72,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 MAX_PARALLEL_LIMIT = 256  # the most `settings.max_parallel` accepts
 DEFAULT_TIMEOUT_S = 600
+# The distributed mode's services; the script creates and drops its own database.
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 OWN_CODE_PREFIXES = ("workflows/", "editor/")
 
 
@@ -227,14 +233,19 @@ class SqliteFloor:
         self.connection.close()
 
 
-# Flowdesk, embedded.
+# Flowdesk, embedded or distributed.
 
 
 def setup_django(folder: Path) -> None:
     """Point Flowdesk at a fresh SQLite file and the in-memory channel layer."""
     os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'flowdesk.sqlite3'}"
-    os.environ["DJANGO_SETTINGS_MODULE"] = "editor.settings"
     os.environ.pop("REDIS_URL", None)
+    os.environ["FLOWDESK_EXECUTOR"] = "local"
+    start_django()
+
+
+def start_django() -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "editor.settings"
     os.environ.setdefault("SECRET_KEY", "bench-engine-not-secret")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -257,6 +268,101 @@ class FlowdeskResult:
     run_id: int
 
 
+class Distributed:
+    """A fresh PostgreSQL database, Redis, and real Celery worker processes on
+    a queue of their own; the executor of this process dispatches to them."""
+
+    def __init__(self, workers: int, concurrency: int):
+        import psycopg
+
+        self.workers, self.concurrency = workers, concurrency
+        self.queue = f"bench-{os.getpid()}"
+        self.database = f"flowdesk_bench_{os.getpid()}"
+        self._admin = psycopg.connect(POSTGRES_URL, autocommit=True)
+        self._admin.execute(f'CREATE DATABASE "{self.database}"')
+        base = POSTGRES_URL.rsplit("/", 1)[0]
+        os.environ["DATABASE_URL"] = f"{base}/{self.database}"
+        os.environ["REDIS_URL"] = REDIS_URL
+        os.environ["FLOWDESK_EXECUTOR"] = "celery"
+        start_django()
+        from django.conf import settings
+
+        settings.CELERY_TASK_DEFAULT_QUEUE = self.queue
+        self.processes = [self._start_worker(i) for i in range(workers)]
+
+    def _start_worker(self, index: int) -> "subprocess.Popen":
+        import socket
+
+        from editor.celery import app
+
+        name = f"{self.queue}-{index}@{socket.gethostname()}"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "editor", "worker"]
+            + ["--queues", self.queue, "--hostname", name]
+            + ["--concurrency", str(self.concurrency), "--loglevel", "WARNING"]
+            + ["--without-gossip", "--without-mingle"]
+            + os.environ.get("BENCH_WORKER_ARGS", "").split(),
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while not app.control.ping(destination=[name], timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker {name} did not start")
+        return process
+
+    def floor(self, shape: Shape) -> float:
+        """The same topological loop, each node one attempt of `core.noop` sent
+        through the Celery dispatcher to the workers: Celery's round trip,
+        without the executor's planning, database or events."""
+        from workflows.engine.dispatch import CeleryDispatcher
+        from workflows.nodes.registry import resolve
+
+        noop = resolve("core.noop")
+
+        async def timed() -> float:
+            dispatcher = CeleryDispatcher(f"bench-floor-{os.getpid()}")
+
+            async def body(node: str) -> None:
+                result = await dispatcher.run_attempt(
+                    run_id=0,
+                    attempt=1,
+                    node={"id": node, "type": "core.noop"},
+                    node_type=noop,
+                    names={"inputs": {}, "vars": {}, "nodes": {}, "run": {}},
+                    declared_variables={},
+                    log=lambda level, message: None,
+                )
+                assert result.status == "succeeded", result.error
+
+            began = time.perf_counter()
+            count = await topological_run(shape, body)
+            elapsed = time.perf_counter() - began
+            await dispatcher.close()
+            assert count == len(shape.nodes), "the floor did not run every node"
+            return elapsed
+
+        return asyncio.run(timed())
+
+    def describe(self) -> str:
+        import celery
+        from django.db import connection
+
+        return (
+            f"PostgreSQL {connection.cursor().connection.info.server_version}, "
+            f"Celery {celery.__version__} on Redis; {self.workers} worker(s) "
+            f"x {self.concurrency} process(es), queue {self.queue}"
+        )
+
+    def close(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.wait(timeout=60)
+        self._admin.execute(f'DROP DATABASE "{self.database}" WITH (FORCE)')
+        self._admin.close()
+
+
 class Flowdesk:
     def __init__(self, timeout_s: float):
         from django.contrib.auth import get_user_model
@@ -268,10 +374,12 @@ class Flowdesk:
         self.executor = get_executor()
         self.user = get_user_model().objects.create_user("bench")
         self.workflows = {}
-        # Make sure WAL is what the timed runs use, not an assumption.
-        with connection.cursor() as cursor:
-            cursor.execute("PRAGMA journal_mode")
-            self.journal_mode = cursor.fetchone()[0]
+        self.journal_mode = None
+        if connection.vendor == "sqlite":
+            # Make sure WAL is what the timed runs use, not an assumption.
+            with connection.cursor() as cursor:
+                cursor.execute("PRAGMA journal_mode")
+                self.journal_mode = cursor.fetchone()[0]
 
     def workflow(self, shape: Shape):
         from workflows.services.workflows import workflow_create
@@ -374,19 +482,29 @@ def check_status(result: FlowdeskResult, shape: Shape) -> bool:
     return False
 
 
-def benchmark(shapes: list[Shape], repeat: int, timeout_s: float) -> int:
+def benchmark(shapes: list[Shape], repeat: int, timeout_s: float, args) -> int:
     ok = True
+    distributed = None
     with tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as raw:
         folder = Path(raw)
-        setup_django(folder)
+        if args.mode == "distributed":
+            distributed = Distributed(args.workers, args.concurrency)
+            label = "Flowdesk distributed (Celery)"
+            setting = distributed.describe()
+        else:
+            setup_django(folder)
+            label = "Flowdesk embedded executor"
         flowdesk = Flowdesk(timeout_s)
+        if distributed is None:
+            setting = f"SQLite journal_mode={flowdesk.journal_mode}"
         sqlite_floor = SqliteFloor(folder)
         try:
             warm = flowdesk.measure(chain_shape(3))
             ok &= check_status(warm, chain_shape(3))
+            print(f"== {label} ==")
             print(
-                f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}, "
-                f"Flowdesk database journal_mode={flowdesk.journal_mode}; "
+                f"Python {sys.version.split()[0]}, SQLite {sqlite3.sqlite_version}; "
+                f"Flowdesk: {setting}; "
                 f"median of {repeat} run(s) each, after one warm-up run"
             )
             print(machine_line())
@@ -394,6 +512,11 @@ def benchmark(shapes: list[Shape], repeat: int, timeout_s: float) -> int:
                 nodes = len(shape.nodes)
                 memory = [floor_in_memory(shape) for _ in range(repeat)]
                 durable = [sqlite_floor.measure(shape) for _ in range(repeat)]
+                celery = (
+                    [distributed.floor(shape) for _ in range(repeat)]
+                    if (distributed)
+                    else []
+                )
                 runs = [flowdesk.measure(shape) for _ in range(repeat)]
                 for result in runs:
                     ok &= check_status(result, shape)
@@ -417,7 +540,16 @@ def benchmark(shapes: list[Shape], repeat: int, timeout_s: float) -> int:
                         floor_s,
                     )
                 )
-                print(report_row("Flowdesk embedded executor", total, nodes, floor_s))
+                if celery:
+                    print(
+                        report_row(
+                            "floor: Celery round trips",
+                            statistics.median(celery),
+                            nodes,
+                            floor_s,
+                        )
+                    )
+                print(report_row(label, total, nodes, floor_s))
                 print(
                     f"    run_start (run + node rows)   "
                     f"{statistics.median(r.run_start_s for r in runs):>10.4f} s"
@@ -438,6 +570,8 @@ def benchmark(shapes: list[Shape], repeat: int, timeout_s: float) -> int:
         finally:
             sqlite_floor.close()
             flowdesk.close()
+            if distributed is not None:
+                distributed.close()
     return 0 if ok else 1
 
 
@@ -605,6 +739,24 @@ def main(argv: list[str] | None = None) -> int:
         help=f"seconds to wait for one Flowdesk run (default {DEFAULT_TIMEOUT_S})",
     )
     parser.add_argument(
+        "--mode",
+        choices=("both", "embedded", "distributed"),
+        default="both",
+        help=(
+            "embedded (SQLite, nodes in this process), distributed (PostgreSQL, "
+            "Redis, Celery workers started by the script) or both (default)"
+        ),
+    )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="distributed: worker processes"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="distributed: pool processes per worker (default: one per CPU)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="instead, profile one Flowdesk run of the chain in all threads",
@@ -623,9 +775,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--nodes, --width and --repeat must be at least 1")
     if args.profile:
         return profile(chain_shape(args.nodes), args.timeout, args.top, args.clock)
-    return benchmark(
-        [chain_shape(args.nodes), fan_shape(args.width)], args.repeat, args.timeout
-    )
+    if args.mode == "both":
+        # Django is set up once per process: each mode gets a process.
+        argv = [arg for arg in sys.argv[1:] if not arg.startswith("--mode")]
+        codes = [
+            subprocess.call([sys.executable, __file__, *argv, "--mode", mode])
+            for mode in ("embedded", "distributed")
+        ]
+        return max(codes)
+    shapes = [chain_shape(args.nodes), fan_shape(args.width)]
+    return benchmark(shapes, args.repeat, args.timeout, args)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,15 @@
 
 The executor plans, records every transition and streams the events in both
 modes; a dispatcher only decides where `attempt.run_attempt` is called. Both
-take the same arguments, plus the run's write queue.
+take the same arguments.
 """
 
 import asyncio
 import json
 import logging
 import uuid
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import redis.asyncio
@@ -17,7 +18,6 @@ from django.conf import settings
 
 from workflows.engine.attempt import NodeResult, run_attempt
 from workflows.engine.states import NodeStatus
-from workflows.engine.write_queue import WriteQueue
 
 logger = logging.getLogger(__name__)
 # How long past its own timeout a node's worker has to answer before the
@@ -30,9 +30,7 @@ _NOT_SENT = ("nodes", "env")
 
 
 class Dispatcher(Protocol):
-    async def run_attempt(
-        self, *, writes: WriteQueue, **attempt: Any
-    ) -> NodeResult: ...
+    async def run_attempt(self, **attempt: Any) -> NodeResult: ...
 
     async def close(self) -> None: ...
 
@@ -40,41 +38,46 @@ class Dispatcher(Protocol):
 class LocalDispatcher:
     """Runs attempts in the executor: coroutines on its loop, functions in threads."""
 
-    async def run_attempt(self, *, writes: WriteQueue, **attempt: Any) -> NodeResult:
+    async def run_attempt(self, **attempt: Any) -> NodeResult:
         return await run_attempt(**attempt)
 
     async def close(self) -> None:
         pass
 
 
+@dataclass
+class _Waiting:
+    result: asyncio.Future
+    log: Callable[[str, str], None]
+
+
 class CeleryDispatcher:
     """Sends each attempt to a worker as a Celery task and awaits its reply.
 
-    Tasks go to the queue the node names (`queue`; by default the one in
-    CELERY_TASK_DEFAULT_QUEUE, which a plain `celery -A editor worker` reads). Workers
-    push their replies onto a Redis list named after this executor, which one
-    BLPOP loop reads, so any number of waiting nodes share one connection.
-    Flow-control types (`in_engine`) still run here.
+    Tasks go to the queue the node names (`queue`), else to
+    CELERY_TASK_DEFAULT_QUEUE, which a plain `celery -A editor worker` reads.
+    Workers push what the node logs, then its result, onto a Redis list named
+    after this executor; one BLPOP loop reads it, so any number of waiting
+    nodes share one connection, and log lines reach the run's write queue
+    before the result does, as they do in the local mode. Flow-control types
+    (`in_engine`) still run here.
     """
 
     def __init__(self, owner: str):
         self.reply_to = f"flowdesk:replies:{owner}"
         self._redis = redis.asyncio.from_url(settings.REDIS_URL)
-        self._waiting: dict[str, asyncio.Future] = {}
+        self._waiting: dict[str, _Waiting] = {}
         self._listener: asyncio.Task | None = None
 
-    async def run_attempt(self, *, writes: WriteQueue, **attempt: Any) -> NodeResult:
+    async def run_attempt(self, **attempt: Any) -> NodeResult:
         if attempt["node_type"].in_engine:
             return await run_attempt(**attempt)
         # Celery is imported only by the distributed mode.
         from workflows.tasks import run_node_attempt
 
-        # The worker stores the node's log lines itself: what the executor
-        # queued before (the node's `running`) must be stored first.
-        await writes.barrier()
         request = _request(attempt, reply_to=self.reply_to)
-        reply = asyncio.get_running_loop().create_future()
-        self._waiting[request["id"]] = reply
+        waiting = _Waiting(asyncio.get_running_loop().create_future(), attempt["log"])
+        self._waiting[request["id"]] = waiting
         self._listen()
         node = attempt["node"]
         timeout = node.get("timeout_s")
@@ -85,7 +88,7 @@ class CeleryDispatcher:
                 queue=node.get("queue") or settings.CELERY_TASK_DEFAULT_QUEUE,
             )
             return await asyncio.wait_for(
-                reply, timeout + REPLY_GRACE_S if timeout else None
+                waiting.result, timeout + REPLY_GRACE_S if timeout else None
             )
         except asyncio.CancelledError:
             _revoke(request["id"])
@@ -115,12 +118,17 @@ class CeleryDispatcher:
                 logger.exception("could not read node replies from Redis")
                 await asyncio.sleep(1)
                 continue
-            if popped is None:
-                continue
-            reply = json.loads(popped[1])
-            future = self._waiting.get(reply["id"])
-            if future is not None and not future.done():
-                future.set_result(result_from(reply["result"]))
+            if popped is not None:
+                self._deliver(json.loads(popped[1]))
+
+    def _deliver(self, reply: dict) -> None:
+        waiting = self._waiting.get(reply["id"])
+        if waiting is None:
+            return  # the attempt was cancelled or timed out
+        if "log" in reply:
+            waiting.log(*reply["log"])
+        elif not waiting.result.done():
+            waiting.result.set_result(result_from(reply["result"]))
 
 
 def _request(attempt: dict, *, reply_to: str) -> dict:
@@ -133,9 +141,7 @@ def _request(attempt: dict, *, reply_to: str) -> dict:
         "attempt": attempt["attempt"],
         "node": node,
         "declared_variables": attempt["declared_variables"],
-        "names": {
-            name: value for name, value in names.items() if name not in _NOT_SENT
-        },
+        "names": {name: names[name] for name in names if name not in _NOT_SENT},
         # Every node's output would make each message as big as the run so
         # far; a node whose config never mentions `nodes` cannot read them.
         "nodes": dict(names["nodes"]) if "nodes" in json.dumps(node) else {},
@@ -149,7 +155,11 @@ def _revoke(task_id: str) -> None:
     app.control.revoke(task_id, terminate=True)
 
 
-def reply_message(request_id: str, result: NodeResult) -> str:
+def log_message(request_id: str, level: str, message: str) -> str:
+    return json.dumps({"id": request_id, "log": [level, message]})
+
+
+def result_message(request_id: str, result: NodeResult) -> str:
     return json.dumps({"id": request_id, "result": asdict(result)})
 
 

@@ -43,10 +43,6 @@ class WriteQueue:
     async def write(self, fn, *args, **kwargs) -> Any:
         return await self.put(fn, *args, **kwargs)
 
-    async def barrier(self) -> None:
-        """Wait until everything queued so far is stored."""
-        await self.put(_mark)
-
     async def close(self) -> None:
         await self._queue.join()
         self._task.cancel()
@@ -69,10 +65,6 @@ class WriteQueue:
                     else:
                         future.set_result(outcome)
                 self._queue.task_done()
-
-
-def _mark(run) -> None:
-    """Writes nothing: a point in the queue to wait for."""
 
 
 def _bind(fn, kwargs):
