@@ -1,4 +1,4 @@
-"""How fast the embedded engine drives a run, next to two floors.
+"""How fast the engine drives a run, in both modes, next to its floors.
 
 What is measured
 ----------------
@@ -26,6 +26,17 @@ Each shape runs three ways, in the same process and the same invocation:
    and each stored event goes to the channel layer (no client subscribes,
    so the group is empty, as for a run nobody watches).
 
+`--mode distributed` measures the distributed mode instead: a fresh
+PostgreSQL database (created next to `BENCH_POSTGRES_URL`, dropped at the
+end), the channel layer and the broker on `REDIS_URL`, `--workers` real
+`celery -A editor worker` processes (`--concurrency` pool processes each,
+`--pool`) on a queue of their own, and this process's executor with
+`FLOWDESK_EXECUTOR=celery`: every `core.noop` attempt is a Celery task. It
+adds a third floor, "Celery round trips": the same topological loop sending
+each node as one attempt through the Celery dispatcher, with no planning,
+database or events; what Celery itself costs. The default `--mode both`
+runs the embedded mode, then the distributed one, each in its own process.
+
 How to read the output
 ----------------------
 `nodes` counts every node that executes, the start node included (a
@@ -50,6 +61,7 @@ the timings above.
 Run it with the project's virtualenv from the repository root:
 
     python bench/engine.py --repeat 3
+    python bench/engine.py --mode distributed --workers 1 --pool prefork
     python bench/engine.py --profile
 """
 
@@ -272,10 +284,10 @@ class Distributed:
     """A fresh PostgreSQL database, Redis, and real Celery worker processes on
     a queue of their own; the executor of this process dispatches to them."""
 
-    def __init__(self, workers: int, concurrency: int):
+    def __init__(self, workers: int, concurrency: int, pool: str):
         import psycopg
 
-        self.workers, self.concurrency = workers, concurrency
+        self.workers, self.concurrency, self.pool = workers, concurrency, pool
         self.queue = f"bench-{os.getpid()}"
         self.database = f"flowdesk_bench_{os.getpid()}"
         self._admin = psycopg.connect(POSTGRES_URL, autocommit=True)
@@ -301,7 +313,7 @@ class Distributed:
             + ["--queues", self.queue, "--hostname", name]
             + ["--concurrency", str(self.concurrency), "--loglevel", "WARNING"]
             + ["--without-gossip", "--without-mingle"]
-            + os.environ.get("BENCH_WORKER_ARGS", "").split(),
+            + ["--pool", self.pool],
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
         )
@@ -351,7 +363,7 @@ class Distributed:
         return (
             f"PostgreSQL {connection.cursor().connection.info.server_version}, "
             f"Celery {celery.__version__} on Redis; {self.workers} worker(s) "
-            f"x {self.concurrency} process(es), queue {self.queue}"
+            f"x {self.concurrency} ({self.pool} pool), queue {self.queue}"
         )
 
     def close(self) -> None:
@@ -488,7 +500,7 @@ def benchmark(shapes: list[Shape], repeat: int, timeout_s: float, args) -> int:
     with tempfile.TemporaryDirectory(prefix="flowdesk-bench-") as raw:
         folder = Path(raw)
         if args.mode == "distributed":
-            distributed = Distributed(args.workers, args.concurrency)
+            distributed = Distributed(args.workers, args.concurrency, args.pool)
             label = "Flowdesk distributed (Celery)"
             setting = distributed.describe()
         else:
@@ -754,7 +766,13 @@ def main(argv: list[str] | None = None) -> int:
         "--concurrency",
         type=int,
         default=os.cpu_count() or 1,
-        help="distributed: pool processes per worker (default: one per CPU)",
+        help="distributed: pool processes (or threads) per worker (default: CPUs)",
+    )
+    parser.add_argument(
+        "--pool",
+        choices=("prefork", "threads", "solo"),
+        default="prefork",
+        help="distributed: the workers' Celery pool (default prefork)",
     )
     parser.add_argument(
         "--profile",
