@@ -141,7 +141,8 @@ function FieldControl({
   }
 }
 
-function NumberInput({
+/** A number input that keeps a half-typed number; an empty one sets `undefined`. */
+export function NumberInput({
   id,
   schema,
   value,

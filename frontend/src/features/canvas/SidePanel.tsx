@@ -2,6 +2,7 @@ import type { JsonObject, JsonValue } from "../../api/types";
 import { useEditorStore } from "../editor/editorStore";
 import { categoryColor } from "./appearance";
 import ConfigForm from "./ConfigForm";
+import ExecutionSettings from "./ExecutionSettings";
 import type { FlowNode } from "./specMapping";
 
 /** The one selected node, or null when none or several are selected. */
@@ -90,6 +91,7 @@ function NodeSettings({ node }: { node: FlowNode }) {
           The server does not know the node type “{spec.type}”; its settings are kept as they are.
         </p>
       )}
+      <ExecutionSettings node={node} />
     </div>
   );
 }

@@ -5,6 +5,7 @@ import type { NodeType } from "../../api/types";
 import { useEditorStore } from "../editor/editorStore";
 import type { EditorState } from "../editor/editorStore";
 import { STATUS_ICONS, STATUS_LABELS, categoryColor } from "./appearance";
+import { ERROR_PORT, routesErrors } from "./execution";
 import { portsOf } from "./portIndex";
 import { outputPorts } from "./ports";
 import { TARGET_HANDLE, nodeLabel } from "./specMapping";
@@ -53,7 +54,7 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
   // The type's ports, or for a type like logic.switch the ones its config
   // names now: editing the cases in the side panel redraws the handles.
   const declared = outputPorts(nodeType, spec.config);
-  const routed = spec.on_error === "route" ? ["error"] : [];
+  const routed = routesErrors(spec) ? [ERROR_PORT] : [];
   const outputs = unique([...declared, ...routed, ...usedPorts]);
   // An edge from a port the node no longer has (say a case renamed) keeps its
   // handle, flagged, until the edge is removed or the port is back; saving
@@ -98,13 +99,15 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
       {outputs.map((port, index) => {
         const top = `${((index + 1) / (outputs.length + 1)) * 100}%`;
         const isStale = stale.includes(port);
+        // The routed error port is drawn in the colour of failure.
+        const kind = isStale ? "stale" : routed.includes(port) ? "error" : null;
         return (
           <Fragment key={port}>
             <Handle
               type="source"
               position={Position.Right}
               id={port}
-              className={isStale ? "fd-handle fd-handle--stale" : "fd-handle"}
+              className={kind ? `fd-handle fd-handle--${kind}` : "fd-handle"}
               style={{ top }}
               title={isStale ? `This node has no port “${port}” any more: remove the edge, or bring the port back.` : undefined}
               data-stale={isStale ? "true" : undefined}
@@ -112,7 +115,7 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
             />
             {(labelled || isStale) && (
               <span
-                className={isStale ? "fd-node__port-label fd-node__port-label--stale" : "fd-node__port-label"}
+                className={kind ? `fd-node__port-label fd-node__port-label--${kind}` : "fd-node__port-label"}
                 style={{ top }}
               >
                 {port}

@@ -6,6 +6,7 @@ import { ApiError, api, errorMessage } from "../../api/client";
 import type { RunAction } from "../../api/client";
 import { takeInitialData } from "../../api/initialData";
 import type { JsonObject, NodeType, Position, RunEvent, Spec, SpecError, SpecNode, Workflow } from "../../api/types";
+import { ERROR_PORT, routesErrors } from "../canvas/execution";
 import { canConnect } from "../canvas/graph";
 import { indexSourcePorts } from "../canvas/portIndex";
 import type { PortIndex } from "../canvas/portIndex";
@@ -15,8 +16,10 @@ import {
   edgeId,
   flowToSpec,
   newFlowNode,
+  nodeLabel,
   specToFlow,
 } from "../canvas/specMapping";
+import { withField } from "../canvas/specFields";
 import type { FlowEdge, FlowNode, SpecExtras } from "../canvas/specMapping";
 import { applyRunEvent, runStateFromRun } from "../runs/runState";
 import type { RunState } from "../runs/runState";
@@ -60,6 +63,8 @@ export interface EditorState {
   conflictVersion: number | null;
   /** Validation messages from the last save, by node id. */
   nodeErrors: Record<string, string[]>;
+  /** The last save's validation errors as the server listed them, to show each next to its input. */
+  specErrors: SpecError[];
 
   inputsDialogOpen: boolean;
   run: RunState | null;
@@ -71,6 +76,8 @@ export interface EditorState {
   connect: (connection: Connection) => void;
   addNode: (type: string, position: Position) => string | null;
   updateNode: (id: string, update: (spec: FlowNode["data"]["spec"]) => FlowNode["data"]["spec"]) => void;
+  /** Sets one of the spec's `settings` (`max_parallel`, ...); `undefined` removes it. */
+  setSetting: (name: string, value: unknown) => void;
   currentSpec: () => Spec;
   save: () => Promise<boolean>;
   requestRun: () => void;
@@ -101,6 +108,7 @@ const initialData = {
   message: null,
   conflictVersion: null,
   nodeErrors: {},
+  specErrors: [],
   inputsDialogOpen: false,
   run: null,
   runPanelOpen: true,
@@ -190,8 +198,33 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
   },
 
   updateNode(id, update) {
+    set((s) => {
+      const node = s.nodes.find((n) => n.id === id);
+      if (!node) return {};
+      const spec = update(node.data.spec);
+      const nodes = s.nodes.map((n) => (n === node ? { ...n, data: { ...n.data, spec } } : n));
+      const edit = { nodes, dirty: true, changeCount: s.changeCount + 1 };
+      if (!routesErrors(node.data.spec) || routesErrors(spec)) return edit;
+      // As in n8n, an output the node no longer has takes its connections
+      // with it, and the editor says so.
+      const kept = s.edges.filter((e) => e.source !== id || e.sourceHandle !== ERROR_PORT);
+      const removed = s.edges.length - kept.length;
+      if (removed === 0) return edit;
+      return {
+        ...edit,
+        edges: kept,
+        usedPorts: indexSourcePorts(kept, s.usedPorts),
+        message: {
+          kind: "info",
+          text: `Removed ${removed} connection${removed === 1 ? "" : "s"} from the error output of “${nodeLabel(spec)}”.`,
+        },
+      };
+    });
+  },
+
+  setSetting(name, value) {
     set((s) => ({
-      nodes: s.nodes.map((n) => (n.id === id ? { ...n, data: { ...n.data, spec: update(n.data.spec) } } : n)),
+      extras: withField(s.extras, `settings.${name}`, value),
       dirty: true,
       changeCount: s.changeCount + 1,
     }));
@@ -215,6 +248,7 @@ export const useEditorStore = create<EditorState>()((set, get) => ({
         name: workflow.name,
         dirty: s.changeCount !== changeCount,
         nodeErrors: {},
+        specErrors: [],
         message: { kind: "success", text: `Saved version ${workflow.version}.` },
       }));
       return true;
@@ -317,6 +351,7 @@ function loadedState(s: EditorState, workflow: Workflow, nodeTypes: NodeType[]):
     extras: flow.extras,
     dirty: false,
     nodeErrors: {},
+    specErrors: [],
     conflictVersion: null,
     message: s.loadCount > 0 ? { kind: "info", text: `Reloaded version ${workflow.version}.` } : null,
   };
@@ -368,11 +403,12 @@ function describeError(error: unknown): string {
 export function saveErrorState(
   error: unknown,
   nodes: { id: string; data: { spec: Pick<SpecNode, "id" | "name"> } }[],
-): Pick<EditorState, "message" | "nodeErrors" | "conflictVersion"> {
+): Pick<EditorState, "message" | "nodeErrors" | "specErrors" | "conflictVersion"> {
   if (error instanceof ApiError && error.status === 409) {
     const latest = error.body.latest_version;
     return {
       nodeErrors: {},
+      specErrors: [],
       conflictVersion: latest ?? null,
       message: {
         kind: "error",
@@ -399,6 +435,7 @@ export function saveErrorState(
     const onNodes = count - details.length;
     return {
       nodeErrors,
+      specErrors: errors,
       conflictVersion: null,
       message: {
         kind: "error",
@@ -413,7 +450,17 @@ export function saveErrorState(
   }
   if (error instanceof ApiError && error.status === 400 && error.body.errors && !Array.isArray(error.body.errors)) {
     const details = Object.entries(error.body.errors).map(([field, messages]) => `${field}: ${[messages].flat().join(" ")}`);
-    return { nodeErrors: {}, conflictVersion: null, message: { kind: "error", text: `Not saved: ${error.message}`, details } };
+    return {
+      nodeErrors: {},
+      specErrors: [],
+      conflictVersion: null,
+      message: { kind: "error", text: `Not saved: ${error.message}`, details },
+    };
   }
-  return { nodeErrors: {}, conflictVersion: null, message: { kind: "error", text: `Not saved: ${describeError(error)}` } };
+  return {
+    nodeErrors: {},
+    specErrors: [],
+    conflictVersion: null,
+    message: { kind: "error", text: `Not saved: ${describeError(error)}` },
+  };
 }
