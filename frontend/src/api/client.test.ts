@@ -52,6 +52,16 @@ describe("api client", () => {
     expect(error.code).toBe("http_error");
   });
 
+  it("lists every workflow by following the pages", async () => {
+    const page = (results: { id: number }[], next: string | null) => new Response(JSON.stringify({ count: 3, next, previous: null, results }));
+    const fetchMock = vi.fn(async (url: string) =>
+      url === "/api/workflows/" ? page([{ id: 1 }, { id: 2 }], "http://host/api/workflows/?page=2") : page([{ id: 3 }], null),
+    );
+    vi.stubGlobal("fetch", fetchMock);
+    expect((await api.listAllWorkflows()).map((w) => w.id)).toEqual([1, 2, 3]);
+    expect(fetchMock.mock.calls.map(([url]) => url)).toEqual(["/api/workflows/", "http://host/api/workflows/?page=2"]);
+  });
+
   it("reads one cookie among several", () => {
     expect(readCookie("csrftoken", "a=1; csrftoken=abc; b=2")).toBe("abc");
     expect(readCookie("csrftoken", "xcsrftoken=abc")).toBeNull();

@@ -88,6 +88,16 @@ export const api = {
   listWorkflows(url = "/api/workflows/"): Promise<Page<WorkflowSummary>> {
     return request("GET", url);
   },
+  /** Every workflow the user can see, all pages of them. */
+  async listAllWorkflows(): Promise<WorkflowSummary[]> {
+    const all: WorkflowSummary[] = [];
+    for (let url: string | null = "/api/workflows/"; url !== null; ) {
+      const page: Page<WorkflowSummary> = await request("GET", url);
+      all.push(...page.results);
+      url = page.next;
+    }
+    return all;
+  },
   createWorkflow(data: { name: string; description?: string; spec?: Spec }): Promise<Workflow> {
     return request("POST", "/api/workflows/", data);
   },

@@ -1,4 +1,6 @@
+import { useState } from "react";
 import { useEditorStore } from "./editorStore";
+import WorkflowSettingsDialog from "./WorkflowSettingsDialog";
 
 export default function Toolbar({ onReload }: { onReload: () => void }) {
   const name = useEditorStore((s) => s.name);
@@ -10,6 +12,8 @@ export default function Toolbar({ onReload }: { onReload: () => void }) {
   const conflictVersion = useEditorStore((s) => s.conflictVersion);
   const save = useEditorStore((s) => s.save);
   const requestRun = useEditorStore((s) => s.requestRun);
+  const settingsInvalid = useEditorStore((s) => s.specErrors.some((e) => !e.node && e.field?.startsWith("settings")));
+  const [settingsOpen, setSettingsOpen] = useState(false);
 
   return (
     <div className="fd-toolbar">
@@ -50,6 +54,15 @@ export default function Toolbar({ onReload }: { onReload: () => void }) {
         )}
       </div>
       <div className="fd-toolbar__actions">
+        <button
+          type="button"
+          className={`fd-button${settingsInvalid ? " fd-button--invalid" : ""}`}
+          onClick={() => setSettingsOpen(true)}
+          title={settingsInvalid ? "The last save found a problem in the workflow settings" : "Workflow settings"}
+          data-testid="workflow-settings"
+        >
+          ⚙ Settings
+        </button>
         <button type="button" className="fd-button" onClick={() => void save()} disabled={saving} data-testid="save">
           {saving ? "Saving…" : "Save"}
         </button>
@@ -63,6 +76,7 @@ export default function Toolbar({ onReload }: { onReload: () => void }) {
           ▶ Run
         </button>
       </div>
+      {settingsOpen && <WorkflowSettingsDialog onClose={() => setSettingsOpen(false)} />}
     </div>
   );
 }
