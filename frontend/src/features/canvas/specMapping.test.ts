@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Spec } from "../../api/types";
 import { nodeTypes, richSpec } from "../../test/fixtures";
+import { withField } from "./specFields";
 import { defaultConfig, flowToSpec, newFlowNode, nextNodeId, specToFlow } from "./specMapping";
 
 describe("spec ↔ flow mapping", () => {
@@ -69,6 +70,55 @@ describe("spec ↔ flow mapping", () => {
     const back = flowToSpec(flow);
     expect(back.nodes.map((n) => n.id)).toEqual(["start", "check", "notify", "join"]);
     expect(back.edges).toStrictEqual(spec.edges.slice(1));
+  });
+
+  /** Every execution field the side panel and the settings dialog edit, and a routed error edge. */
+  function executionSpec(): Spec {
+    return {
+      format: 1,
+      settings: { max_parallel: 4, fail_fast: true, on_crash: "restart", error_workflow: 12 },
+      nodes: [
+        { id: "start", type: "core.start", position: { x: 0, y: 0 } },
+        {
+          id: "fetch",
+          type: "core.http",
+          position: { x: 250, y: 0 },
+          config: { url: "https://example.test" },
+          trigger_rule: "all_done",
+          retry: { max_attempts: 5, delay_s: 1.5, backoff: 2, max_delay_s: 60 },
+          timeout_s: 30,
+          on_error: "route",
+          queue: "gpu",
+          cache: { key: "fetch-{{ inputs.day }}", ttl_s: 3600 },
+        },
+        { id: "alert", type: "core.log", position: { x: 500, y: 100 }, on_error: "continue", trigger_rule: "one_failed" },
+        { id: "join", type: "logic.merge", position: { x: 750, y: 0 }, trigger_rule: "none_failed_min_one_success" },
+      ],
+      edges: [
+        { source: "start", target: "fetch" },
+        { source: "fetch", target: "join" },
+        { source: "fetch", source_port: "error", target: "alert" },
+        { source: "alert", target: "join" },
+      ],
+    };
+  }
+
+  it("round-trips every execution field, the settings and an edge from the error port", () => {
+    const flow = specToFlow(executionSpec());
+    expect(flow.edges[2].sourceHandle).toBe("error");
+    expect(flow.extras.settings).toStrictEqual(executionSpec().settings);
+    expect(flowToSpec(flow)).toStrictEqual(executionSpec());
+  });
+
+  it("changes only the execution field that was edited", () => {
+    const flow = specToFlow(executionSpec());
+    const fetch = flow.nodes[1];
+    fetch.data = { spec: withField(fetch.data.spec, "retry.max_attempts", 2) };
+    flow.extras = withField(flow.extras, "settings.max_parallel", undefined);
+    const expected = executionSpec();
+    expected.nodes[1].retry = { max_attempts: 2, delay_s: 1.5, backoff: 2, max_delay_s: 60 };
+    delete expected.settings!.max_parallel;
+    expect(flowToSpec(flow)).toStrictEqual(expected);
   });
 
   it("lays out nodes that have no position by their depth", () => {
