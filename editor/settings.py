@@ -1,5 +1,6 @@
 """Flowdesk settings, configured from the environment (see README)."""
 
+import os
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -192,7 +193,8 @@ if FLOWDESK["EXECUTOR"] == "celery" and not (
         "on PostgreSQL (the database every worker shares)"
     )
 CELERY_BROKER_URL = REDIS_URL or "redis://127.0.0.1:6379/0"
-CELERY_TASK_DEFAULT_QUEUE = "default"
+# The queue of nodes that name none, and of a worker started without --queues.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("FLOWDESK_DEFAULT_QUEUE", "default")
 # Node attempts report back through their executor's reply list, not Celery's
 # result backend.
 CELERY_TASK_IGNORE_RESULT = True

@@ -5,9 +5,9 @@ import logging
 import threading
 
 import redis
-from celery import shared_task
 from django.conf import settings
 
+from editor.celery import app
 from workflows.engine.attempt import NodeResult, allowed_env, run_attempt
 from workflows.engine.dispatch import REPLY_TTL_S, log_message, result_message
 from workflows.nodes.registry import resolve
@@ -17,7 +17,9 @@ _local = threading.local()  # worker pools may run tasks in threads
 _redis: redis.Redis | None = None
 
 
-@shared_task(name="flowdesk.run_node_attempt", ignore_result=True)
+# Bound to the project's app, not the current one: a process that sends the
+# task (an executor) must use the configured broker, not Celery's default.
+@app.task(name="flowdesk.run_node_attempt", ignore_result=True)
 def run_node_attempt(request: dict) -> None:
     """Run the attempt and reply to its executor: log lines as they come, then
     the result. It always replies: an executor waits for every attempt it sent.

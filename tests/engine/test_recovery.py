@@ -6,6 +6,7 @@ import sys
 import time
 
 import pytest
+from django.conf import settings
 
 from tests.processes import ROOT, process_env
 from tests.specs import chain, edge, make_spec, node
@@ -13,11 +14,20 @@ from workflows.models import NodeRun, Run, RunEvent
 from workflows.services.runs import run_start
 from workflows.services.workflows import workflow_create
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("engine_mode"),
+]
 
 
 def start_executor() -> subprocess.Popen:
-    env = process_env(FLOWDESK_LEASE_S="2", FLOWDESK_SCAN_INTERVAL_S="1")
+    """An executor process in the mode this test process is in."""
+    env = process_env(
+        FLOWDESK_LEASE_S="2",
+        FLOWDESK_SCAN_INTERVAL_S="1",
+        FLOWDESK_EXECUTOR=settings.FLOWDESK["EXECUTOR"],
+        FLOWDESK_DEFAULT_QUEUE=settings.CELERY_TASK_DEFAULT_QUEUE,
+    )
     process = subprocess.Popen(
         [sys.executable, "manage.py", "executor"],
         cwd=ROOT,

@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 # How long past its own timeout a node's worker has to answer before the
 # executor gives up on it (the worker enforces the timeout itself).
 REPLY_GRACE_S = 30
+# How long one BLPOP waits; below the Redis client's socket timeout.
+REPLY_POLL_S = 1
 # Replies nobody reads (their executor died) are dropped after this.
 REPLY_TTL_S = 24 * 3600
 # Names a worker computes itself, or gets only when the node refers to them.
@@ -113,7 +115,7 @@ class CeleryDispatcher:
     async def _read(self) -> None:
         while True:
             try:
-                popped = await self._redis.blpop([self.reply_to], timeout=5)
+                popped = await self._redis.blpop([self.reply_to], timeout=REPLY_POLL_S)
             except Exception:
                 logger.exception("could not read node replies from Redis")
                 await asyncio.sleep(1)
