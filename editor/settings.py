@@ -158,8 +158,11 @@ FLOWDESK = {
     # `parallelism`); the others wait, highest run priority first.
     "EXECUTOR_SLOTS": env_int("FLOWDESK_EXECUTOR_SLOTS", 32, minimum=1),
     # The largest node output, as JSON, that a run stores; a bigger one fails
-    # the attempt with OutputTooLarge.
-    "MAX_OUTPUT_BYTES": env_int("FLOWDESK_MAX_OUTPUT_BYTES", 1024 * 1024, minimum=1),
+    # the attempt with OutputTooLarge. Above core.http's 5 MB body cap, so a
+    # response the node accepts can be stored.
+    "MAX_OUTPUT_BYTES": env_int(
+        "FLOWDESK_MAX_OUTPUT_BYTES", 8 * 1024 * 1024, minimum=1
+    ),
     # Whether this process executes the runs it starts; when off, only
     # `manage.py executor` processes run them.
     "EMBEDDED_EXECUTOR": env_bool("FLOWDESK_EMBEDDED_EXECUTOR", True),

@@ -310,9 +310,7 @@ def test_a_loop_that_does_not_run_skips_its_body(as_alice):
     assert statuses(run)["body"] == "skipped"
 
 
-def test_log_lines_of_body_nodes_carry_their_scope(as_alice, engine_mode):
-    if engine_mode != "embedded":
-        pytest.skip("a Celery worker stores a node's log lines itself, unscoped")
+def test_log_lines_of_body_nodes_carry_their_scope(as_alice):
     spec = loop_spec(
         {"items": ["x", "y"]},
         [node("say", "core.log", config={"message": "got {{ item }}"})],
