@@ -230,7 +230,7 @@ def test_a_review_that_nobody_answers_times_out_without_a_retry(as_alice):
     review = node_run(done, "review")
     assert (review["status"], review["attempt"]) == ("failed", 1)
     assert review["error_type"] == "TimeoutError"
-    assert (done["status"], done["substatus"]) == ("failed", "error")
+    assert (done["status"], done["substatus"]) == ("failed", "timeout")
 
 
 def test_cancelling_a_run_cancels_its_waiting_review(as_alice):

@@ -12,9 +12,11 @@ import os
 import socket
 import threading
 import uuid
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connections
+from django.utils import timezone
 
 from workflows.engine import output_cache, store
 from workflows.engine.attempt import NodeResult, expression_names, retry_delay
@@ -266,6 +268,11 @@ class RunDriver:
         settings_ = state.spec.get("settings", {})
         limit = settings_.get("max_parallel", settings.FLOWDESK["MAX_PARALLEL"])
         downstream = state.graph.downstream
+        time_limit = settings_.get("timeout_s")
+        deadline = self._deadline(time_limit)
+        if deadline is not None and deadline <= self.loop.time():
+            return await self._time_out(time_limit)  # resumed or taken over too late
+        timed_out: set[str] = set()  # nodes whose last attempt ran out of time
         changed: set[str] | None = None  # None: every node (the first round)
         while True:
             decided = plan(state.graph, state.statuses, state.ports, changed)
@@ -290,12 +297,21 @@ class RunDriver:
                 if changed and not self.pause_requested:
                     continue
                 break
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                waits,
+                timeout=None if deadline is None else deadline - self.loop.time(),
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if not done:  # only the run's deadline ends the wait empty-handed
+                return await self._time_out(time_limit)
             for task in done:
                 if task is self._slot_grant:
                     continue  # the next round starts a node with it
                 node_id = self._running.pop(task)
-                self._record(node_id, task.result())
+                result = task.result()
+                if result.error_type == TimeoutError.__name__:
+                    timed_out.add(node_id)
+                self._record(node_id, result)
                 changed.update(downstream[node_id])
             if settings_.get("fail_fast") and self._unhandled_failure():
                 await self._stop_running()
@@ -312,14 +328,34 @@ class RunDriver:
         await self._writes.write(
             store.set_run_status,
             RunStatus.FAILED if failed else RunStatus.SUCCEEDED,
-            substatus=self._failure_substatus(failed),
+            substatus=self._failure_substatus(failed, timed_out),
         )
 
-    def _failure_substatus(self, failed: set[str]) -> RunSubstatus:
+    def _deadline(self, time_limit: float | None) -> float | None:
+        """When, on the loop's clock, the run goes over `settings.timeout_s`.
+
+        Counted from the run's `started_at`, which a take-over and a resume
+        keep: time spent paused or before a crash counts, as wall time since
+        the run started does for Airflow's `dagrun_timeout`.
+        """
+        if time_limit is None:
+            return None
+        started = datetime.fromisoformat(self.state.started_at)
+        spent = (timezone.now() - started).total_seconds()
+        return self.loop.time() + time_limit - spent
+
+    async def _time_out(self, time_limit: float) -> None:
+        """Stop the run as fail_fast does, failing it as `timeout`."""
+        await self._stop_running()
+        await self._writes.write(store.time_out, time_limit)
+
+    def _failure_substatus(self, failed: set[str], timed_out: set[str]) -> RunSubstatus:
         if not failed:
             return RunSubstatus.NONE
         if failed & self._rejected:
             return RunSubstatus.REVIEW_FAILED
+        if failed <= timed_out:
+            return RunSubstatus.TIMEOUT
         return RunSubstatus.ERROR
 
     def _unhandled_failure(self) -> bool:

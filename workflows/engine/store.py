@@ -339,14 +339,31 @@ def fail_fast(run: Run):
     set_run_status(run, RunStatus.FAILED, substatus=RunSubstatus.FAIL_FAST)
 
 
+def time_out(run: Run, limit_s: float):
+    """The run went over `settings.timeout_s`: what has not finished is
+    cancelled, the run fails as `timeout`."""
+    _cancel_unfinished_nodes(run)
+    set_run_status(
+        run,
+        RunStatus.FAILED,
+        substatus=RunSubstatus.TIMEOUT,
+        error=f"The run went over its time limit (settings.timeout_s: {limit_s:g} s).",
+    )
+
+
 def queue(run: Run):
     """Queue a paused or finished run for an executor to pick up again.
 
-    What did not succeed will run again, as new attempts.
+    What did not succeed will run again, as new attempts. A retried run
+    starts its clock (`started_at`, what `settings.timeout_s` counts from)
+    again, as a cleared Airflow DAG run does; a resumed one keeps it.
     """
+    retried = run.is_finished
     set_run_status(run, RunStatus.PENDING, substatus=RunSubstatus.QUEUED)
     run.finished_at, run.error, run.lease_owner = None, "", ""
-    run.save(update_fields=["finished_at", "error", "lease_owner"])
+    if retried:
+        run.started_at = None
+    run.save(update_fields=["finished_at", "error", "lease_owner", "started_at"])
     to_run_again = run.node_runs.exclude(
         status__in=[NodeStatus.SUCCEEDED, NodeStatus.PENDING]
     )

@@ -49,6 +49,8 @@ SPEC_SCHEMA = {
                 "max_parallel": {"type": "integer", "minimum": 1, "maximum": 256},
                 "fail_fast": {"type": "boolean"},
                 "on_crash": {"enum": ["resume", "fail", "restart"]},
+                # The whole run's time limit, counted from its first start.
+                "timeout_s": {"type": "number", "exclusiveMinimum": 0},
                 # The id of a workflow started with a failed run's details.
                 "error_workflow": {"type": "integer", "minimum": 1},
             },
