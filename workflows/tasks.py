@@ -2,7 +2,9 @@
 
 import asyncio
 import logging
+import signal
 import threading
+from contextlib import contextmanager
 
 import redis
 from django.conf import settings
@@ -28,12 +30,33 @@ def run_node_attempt(request: dict) -> None:
         # One loop per worker process (or thread), kept between tasks: a new
         # one per attempt would cost more than a no-op node.
         _local.loop = asyncio.new_event_loop()
+    loop = _local.loop
+    attempt = loop.create_task(_attempt(request))
     try:
-        result = _local.loop.run_until_complete(_attempt(request))
+        with _cancelled_by_sigterm(loop, attempt):
+            result = loop.run_until_complete(attempt)
+    except asyncio.CancelledError as exc:
+        result = NodeResult().fail(exc, "cancelled")
     except Exception as exc:
         logger.exception("node %s of run %s", request["node"]["id"], request["run_id"])
         result = NodeResult().fail(exc, f"the worker could not run the node: {exc}")
     _send(request["reply_to"], result_message(request["id"], result), expire=True)
+
+
+@contextmanager
+def _cancelled_by_sigterm(loop: asyncio.AbstractEventLoop, attempt: asyncio.Task):
+    """Revoking an attempt (`terminate`) sends its process SIGTERM: cancel the
+    attempt instead of dying, so the node stops what it started (core.python
+    kills its process group) as it does when the executor cancels it."""
+    try:
+        loop.add_signal_handler(signal.SIGTERM, attempt.cancel)
+    except (RuntimeError, ValueError):  # not the main thread: a threads pool
+        yield
+        return
+    try:
+        yield
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 async def _attempt(request: dict) -> NodeResult:
