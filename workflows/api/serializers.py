@@ -170,10 +170,13 @@ class ChildRunSerializer(serializers.ModelSerializer):
 class RunDetailSerializer(RunSerializer):
     nodes = NodeRunSerializer(source="node_runs", many=True, read_only=True)
     children = ChildRunSerializer(many=True, read_only=True)
+    # The run's variables as its writes left them (saved after every node).
+    variables = serializers.DictField(source="context.vars", read_only=True)
 
     class Meta(RunSerializer.Meta):
         fields = [
             *RunSerializer.Meta.fields,
+            "variables",
             "parent",
             "parent_node_id",
             "children",

@@ -76,11 +76,12 @@ class NodesView(Mapping):
         return len(self._state.statuses)
 
 
-def expression_names(*, run_id: int, state) -> dict[str, Any]:
-    """What templates and expressions can see while a node runs."""
+def expression_names(*, run_id: int, state, variables=None) -> dict[str, Any]:
+    """What templates and expressions can see while a node runs; `vars` are
+    `variables` when given (a node's branch scope), else the state's."""
     return {
         "inputs": state.inputs,
-        "vars": dict(state.variables),
+        "vars": dict(state.variables if variables is None else variables),
         "nodes": NodesView(state),
         "run": {"id": run_id, "started_at": state.started_at},
         "env": allowed_env(),

@@ -128,6 +128,21 @@ class Graph:
         return None
 
     @cached_property
+    def topological_order(self) -> tuple[str, ...]:
+        """The nodes, each after every node upstream of it."""
+        waiting = {
+            node: len({edge.source for edge in self.upstream.get(node, ())})
+            for node in self.nodes
+        }
+        order = [node for node, count in waiting.items() if count == 0]
+        for node in order:  # grows while it is walked
+            for target in self.downstream.get(node, ()):
+                waiting[target] -= 1
+                if waiting[target] == 0:
+                    order.append(target)
+        return tuple(order)
+
+    @cached_property
     def position(self) -> dict[str, int]:
         return {node: index for index, node in enumerate(self.nodes)}
 

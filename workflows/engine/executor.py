@@ -283,6 +283,7 @@ class RunDriver:
             ):
                 if node_ids:
                     state.statuses.update(dict.fromkeys(node_ids, status))
+                    state.scopes.passed_over(node_ids)
                     self._writes.put(store.resolve_nodes, node_ids, status)
                     changed.update(t for n in node_ids for t in downstream[n])
                     self._resolve_bodies(node_ids, status)
@@ -460,9 +461,7 @@ class RunDriver:
                 attempt=attempt,
                 node=node,
                 node_type=node_type,
-                names=scope.names(self.run_id)
-                if scope
-                else expression_names(run_id=self.run_id, state=state),
+                names=self._names(node_id, scope),
                 declared_variables=state.spec.get("variables", {}),
                 log=lambda level, message: self._writes.put_threadsafe(
                     writer.log, node_id, level, message
@@ -496,18 +495,23 @@ class RunDriver:
             delay = retry_delay(retry, attempt - first + 1)
             await self._wait_to_retry(node_id, result, delay, scope)
 
+    def _names(self, node_id: str, scope: IterationScope | None) -> dict:
+        """What the node's templates see: its iteration's names in a loop body,
+        else the variables its own branch left it."""
+        if scope is not None:
+            return scope.names(self.run_id)
+        variables = self.state.scopes.before(node_id).values
+        return expression_names(
+            run_id=self.run_id, state=self.state, variables=variables
+        )
+
     async def _from_cache(
         self, node: dict, scope: IterationScope | None, writer
     ) -> tuple[NodeResult | None, str]:
         """The output an earlier run stored under the node's rendered
         `cache.key` (None on a miss), and the key's hash."""
-        names = (
-            scope.names(self.run_id)
-            if scope
-            else expression_names(run_id=self.run_id, state=self.state)
-        )
         try:
-            key = output_cache.cache_key(node, names)
+            key = output_cache.cache_key(node, self._names(node["id"], scope))
         except ExpressionError as exc:
             return NodeResult().fail(exc, f"cache.key: {exc}"), ""
         entry = await db_call(
@@ -594,6 +598,10 @@ class RunDriver:
             state.outputs[node_id] = result.output
             state.ports[node_id] = frozenset(result.ports)
         state.variables.update(result.variables)
+        wrote = None
+        if scope is None:  # a top-level node: its branch goes on with its writes
+            seq = self.state.scopes.finished(node_id, result.variables)
+            wrote = (result.variables, seq) if result.variables else None
         if result.error_type == ReviewRejected.__name__:
             self._rejected.add(node_id)
         waited = node_id in self._waiting
@@ -608,6 +616,7 @@ class RunDriver:
             error=result.error,
             error_type=result.error_type,
             variables=dict(state.variables) if result.variables else None,
+            wrote=wrote,
         )
 
 

@@ -176,6 +176,8 @@ class _Loop:
         self.driver = host.driver
         state = self.driver.state
         self.enclosing = host.scope or state
+        # The loop node's own scope: its branch's, or its iteration's.
+        self.variables = dict(ctx.vars)
         self.top_level = host.scope is None
         self.loop_id = ctx.node_id
         self.config = ctx.config
@@ -212,7 +214,7 @@ class _Loop:
         items = self._items()
         outputs: dict[int, Any] = {}
         running: dict[asyncio.Task, IterationScope] = {}
-        variables = self.enclosing.variables
+        variables = self.variables
         index, paused = 0, False
         try:
             while True:
@@ -272,7 +274,7 @@ class _Loop:
             enclosing=self.enclosing,
             body=self.body,
             rows=self.rows,
-            variables=variables if items is None else self.enclosing.variables,
+            variables=variables if items is None else self.variables,
         )
         if items is None:
             names = scope.names(self.driver.run_id)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from workflows.engine.concurrency import RANK, holds_back
 from workflows.engine.core import Graph
+from workflows.engine.scopes import BranchScopes
 from workflows.engine.states import (
     FINISHED_NODE,
     InvalidTransition,
@@ -57,6 +58,8 @@ class RunState:
     workflow_id: int | None = None
     # Higher first, when nodes of several runs wait for the executor's slots.
     priority: int = 0
+    # The variables each top-level node leaves to its downstream.
+    scopes: BranchScopes | None = None
     nodes: dict[str, dict] = field(init=False)
 
     def __post_init__(self):
@@ -110,14 +113,20 @@ def begin(run: Run, owner: str, lease_s: float) -> RunState | None:
         workflow_id=run.workflow_id,
         priority=run.priority,
     )
-    for node_id, status, output, ports, attempts in run.node_runs.values_list(
-        "node_id", "status", "output", "ports", "attempt"
+    wrote = {}
+    for row in run.node_runs.values_list(
+        "node_id", "status", "output", "ports", "attempt", "variables", "variables_seq"
     ):
+        node_id, status, output, ports, attempts, *wrote[node_id] = row
         state.statuses[node_id] = status
         state.attempts[node_id] = attempts
         if ports:
             state.outputs[node_id] = output
             state.ports[node_id] = frozenset(ports)
+    state.scopes = BranchScopes(state.graph, initial_variables(spec))
+    for node_id in state.graph.topological_order:
+        if state.statuses[node_id] in FINISHED_NODE:
+            state.scopes.restore(node_id, *wrote[node_id])
     return state
 
 
@@ -257,8 +266,10 @@ def set_node_status(
     error: str = "",
     error_type: str = "",
     variables: dict | None = None,
+    wrote: tuple[dict, int] | None = None,
 ):
     """Record a node's status; with `variables`, the run context too (a savepoint).
+    `wrote`: the variables a finished node set and their write counter.
 
     The driver knows the `previous` status and saves a query; the update only
     applies from that status, so a stale one raises instead of overwriting.
@@ -273,6 +284,8 @@ def set_node_status(
         fields |= {"started_at": now, "finished_at": None}
     elif status in FINISHED_NODE:
         fields |= {"finished_at": now, "output": output, "ports": list(ports)}
+        writes, seq = wrote or (None, 0)
+        fields |= {"variables": writes, "variables_seq": seq}
     counted = status == NodeStatus.RUNNING
     if _update_node_run(run.pk, node_id, previous, fields, counted) != 1:
         raise InvalidTransition("node", f"{previous} (no longer)", status)

@@ -77,6 +77,10 @@ class NodeRun(models.Model):
     output = models.JSONField(null=True, blank=True)
     # The output ports a succeeded node sent data out of (a condition's true/false).
     ports = models.JSONField(default=list, blank=True)
+    # The variables the node set, and when: the run's write counter, which
+    # decides the value where branches that both set it join.
+    variables = models.JSONField(null=True, blank=True)
+    variables_seq = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
     error_type = models.CharField(max_length=100, blank=True)
     # A human.review node's decision: who, when, approve or reject, comment.
