@@ -4,6 +4,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
+from tests.e2e.pages import open_new_workflow
+
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "images" / "editor.png"
 
 
@@ -92,13 +94,7 @@ PAUSABLE = {
 
 def test_pause_and_resume_a_run_from_the_run_panel(logged_in):
     page = logged_in
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    workflow = page.request.post(
-        "/api/workflows/",
-        data={"name": "Pausable", "spec": PAUSABLE},
-        headers={"X-CSRFToken": csrf},
-    ).json()
-    page.goto(f"/workflows/{workflow['id']}/")
+    open_new_workflow(page, "Pausable", PAUSABLE)
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("node-wait")).to_have_attribute("data-status", "running")
     page.get_by_test_id("pause-run").click()

@@ -4,6 +4,7 @@ import copy
 
 from playwright.sync_api import expect
 
+from tests.e2e.pages import open_new_workflow
 from tests.e2e.test_editor import connect
 
 SPEC = {
@@ -39,13 +40,7 @@ SPEC = {
 
 def test_retry_route_and_max_parallel_set_in_the_editor_are_saved(logged_in):
     page = logged_in
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    workflow = page.request.post(
-        "/api/workflows/",
-        data={"name": "Fetch with retries", "spec": SPEC},
-        headers={"X-CSRFToken": csrf},
-    ).json()
-    page.goto(f"/workflows/{workflow['id']}/")
+    workflow = open_new_workflow(page, "Fetch with retries", SPEC)
 
     page.get_by_test_id("node-fetch").click()
     page.get_by_test_id("execution-toggle").click()

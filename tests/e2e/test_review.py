@@ -2,6 +2,8 @@
 
 from playwright.sync_api import expect
 
+from tests.e2e.pages import open_new_workflow
+
 REVIEWED = {
     "format": 1,
     "nodes": [
@@ -22,13 +24,7 @@ REVIEWED = {
 
 def test_approve_a_waiting_review_from_the_run_panel(logged_in):
     page = logged_in
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    workflow = page.request.post(
-        "/api/workflows/",
-        data={"name": "Reviewed", "spec": REVIEWED},
-        headers={"X-CSRFToken": csrf},
-    ).json()
-    page.goto(f"/workflows/{workflow['id']}/")
+    open_new_workflow(page, "Reviewed", REVIEWED)
     page.get_by_test_id("run").click()
     expect(page.get_by_test_id("node-review")).to_have_attribute(
         "data-status", "waiting"
