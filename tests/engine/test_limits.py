@@ -216,9 +216,9 @@ def test_waiting_nodes_get_slots_highest_run_priority_first(
     started = []
     execute = Start.execute
 
-    def noting(self, ctx):
+    async def noting(self, ctx):
         started.append(ctx.run_id)
-        return execute(self, ctx)
+        return await execute(self, ctx)
 
     monkeypatch.setattr(Start, "execute", noting)
     blocker = Engine.start_workflow(

@@ -24,7 +24,7 @@ class Condition(NodeType):
     outputs = ("true", "false")
     expression_fields = ("expression",)
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         result = bool(evaluate(ctx.config["expression"], ctx.names))
         return Outcome(
             output={"result": result}, ports=("true" if result else "false",)

@@ -14,5 +14,5 @@ class Fail(NodeType):
         "additionalProperties": False,
     }
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         raise NodeError(ctx.config.get("message") or "Failed on purpose")

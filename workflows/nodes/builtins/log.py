@@ -20,7 +20,7 @@ class Log(NodeType):
         "additionalProperties": False,
     }
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         message = ctx.config["message"]
         ctx.log(
             message if isinstance(message, str) else repr(message),

@@ -12,5 +12,5 @@ class Merge(NodeType):
     )
     default_trigger_rule = "none_failed_min_one_success"
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         return None

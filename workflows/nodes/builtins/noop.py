@@ -7,5 +7,5 @@ class NoOp(NodeType):
     category = "Core"
     description = "Does nothing; useful to group edges or as a placeholder."
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         return None

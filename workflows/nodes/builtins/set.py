@@ -21,7 +21,7 @@ class Set(NodeType):
         "additionalProperties": False,
     }
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         for name, value in ctx.config["values"].items():
             ctx.set_variable(name, value)
         return ctx.config["values"]

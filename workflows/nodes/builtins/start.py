@@ -9,5 +9,5 @@ class Start(NodeType):
     description = "Where every run begins; its output is the run's inputs."
     inputs = ()
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         return ctx.inputs

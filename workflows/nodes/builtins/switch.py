@@ -55,7 +55,7 @@ class Switch(NodeType):
     # The whole list is left as written: its expressions are evaluated here.
     expression_fields = ("cases",)
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         cases = ctx.config["cases"]
         ports = [case["port"] for case in cases]
         for index, port in enumerate(ports):

@@ -22,6 +22,6 @@ class Transform(NodeType):
         "additionalProperties": False,
     }
 
-    def execute(self, ctx):
+    async def execute(self, ctx):
         # The executor has already rendered the templates in the config.
         return ctx.config["template"]
