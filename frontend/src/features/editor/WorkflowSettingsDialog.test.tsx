@@ -66,11 +66,13 @@ describe("the workflow settings dialog", () => {
     await openDialog();
     expect(store().dirty).toBe(false);
     change("settings-max_parallel", "4");
+    change("settings-timeout_s", "90.5");
     fireEvent.click(screen.getByTestId("settings-fail_fast"));
     change("settings-on_crash", "restart");
     change("settings-error_workflow", "12");
     expect(store().currentSpec().settings).toStrictEqual({
       max_parallel: 4,
+      timeout_s: 90.5,
       fail_fast: true,
       on_crash: "restart",
       error_workflow: 12,
@@ -86,6 +88,7 @@ describe("the workflow settings dialog", () => {
     await waitFor(() => expect(store().dirty).toBe(false));
     expect(update.mock.calls[0][1].spec?.settings).toStrictEqual({
       max_parallel: 4,
+      timeout_s: 90.5,
       fail_fast: true,
       on_crash: "restart",
       error_workflow: 12,

@@ -19,7 +19,7 @@ const ON_CRASH_HELP: Record<string, string> = {
 };
 
 /** Settings with an input of their own; errors about any other are listed on top. */
-const PLACED = new Set(["max_parallel", "fail_fast", "on_crash", "error_workflow"]);
+const PLACED = new Set(["max_parallel", "timeout_s", "fail_fast", "on_crash", "error_workflow"]);
 const NO_SETTINGS: Record<string, unknown> = {};
 
 export default function WorkflowSettingsDialog({ onClose }: { onClose: () => void }) {
@@ -58,6 +58,21 @@ export default function WorkflowSettingsDialog({ onClose }: { onClose: () => voi
             placeholder="8"
             onChange={(value) => setSetting("max_parallel", value)}
             testId="settings-max_parallel"
+          />
+        </SettingField>
+        <SettingField
+          id="settings-timeout_s"
+          label="Time limit of a run (seconds)"
+          help="A run still going after this long (counted from its start, paused time included) is stopped: running nodes are cancelled and the run fails as timeout, like Airflow's dagrun_timeout. Empty: no limit."
+          errors={errors.timeout_s}
+        >
+          <NumberInput
+            id="settings-timeout_s"
+            schema={{ type: "number", exclusiveMinimum: 0 }}
+            value={settings.timeout_s as JsonValue | undefined}
+            placeholder="no limit"
+            onChange={(value) => setSetting("timeout_s", value)}
+            testId="settings-timeout_s"
           />
         </SettingField>
         <SettingField
