@@ -274,9 +274,12 @@ def set_node_status(
     The driver knows the `previous` status and saves a query; the update only
     applies from that status, so a stale one raises instead of overwriting.
     """
-    node_runs = NodeRun.objects.filter(run=run, node_id=node_id)
     if previous is None:
-        previous = node_runs.values_list("status", flat=True).get()
+        previous = (
+            NodeRun.objects.filter(run=run, node_id=node_id)
+            .values_list("status", flat=True)
+            .get()
+        )
     check_node_transition(previous, status)
     now = timezone.now()
     fields = {"status": status, "error": error, "error_type": error_type}
