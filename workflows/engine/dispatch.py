@@ -88,6 +88,10 @@ class CeleryDispatcher:
                 args=[request],
                 task_id=request["id"],
                 queue=node.get("queue") or settings.CELERY_TASK_DEFAULT_QUEUE,
+                # What monitoring shows; Celery's own repr of the request
+                # would cost more than sending it.
+                argsrepr=f"node {node['id']} of run {request['run_id']}",
+                kwargsrepr="",
             )
             return await asyncio.wait_for(
                 waiting.result, timeout + REPLY_GRACE_S if timeout else None

@@ -52,14 +52,16 @@ class RunStreamConsumer(AsyncJsonWebsocketConsumer):
                 run_group(self.run_id), self.channel_name
             )
 
-    async def run_event(self, message):
-        event = message["event"]
-        if event["seq"] <= self.last_seq:
-            return
-        if event["seq"] > self.last_seq + 1:
-            # A live message overtook or lost an earlier one: fill from storage.
-            await self._send_stored(upto=event["seq"] - 1)
-        await self._send(event)
+    async def run_events(self, message):
+        """The events one transaction stored, in seq order."""
+        for event in message["events"]:
+            if event["seq"] <= self.last_seq:
+                continue
+            if event["seq"] > self.last_seq + 1:
+                # A live message overtook or lost an earlier one: fill from
+                # storage.
+                await self._send_stored(upto=event["seq"] - 1)
+            await self._send(event)
 
     async def _send_stored(self, upto: int | None = None):
         for event in await _events_after(self.run_id, self.last_seq, upto):
