@@ -181,6 +181,8 @@ def test_node_types_are_listed_with_schema_and_ports(as_alice):
     }
     assert types["core.start"]["ports"]["inputs"] == []
     assert "message" in types["core.log"]["config_schema"]["properties"]
+    assert types["logic.merge"]["default_trigger_rule"] == "none_failed_min_one_success"
+    assert types["core.log"]["default_trigger_rule"] == "all_success"
 
 
 def test_node_types_from_installed_packages_are_listed(as_alice):

@@ -223,6 +223,8 @@ class NodeTypeSerializer(serializers.Serializer):
     category = serializers.CharField()
     description = serializers.CharField()
     config_schema = serializers.JSONField()
+    # The rule a node of this type follows when it names none.
+    default_trigger_rule = serializers.CharField()
     permissions = serializers.SerializerMethodField()
     ports = serializers.SerializerMethodField()
 

@@ -92,6 +92,8 @@ export interface NodeType {
   category: string;
   description: string;
   config_schema: JsonSchema;
+  /** The trigger rule a node of this type follows when it names none. */
+  default_trigger_rule?: string;
   /** `from_config`: null (or absent) when `outputs` are all the ports there are. */
   ports: { inputs: string[]; outputs: string[]; from_config?: PortsFromConfig | null };
 }

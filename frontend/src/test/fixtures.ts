@@ -60,6 +60,7 @@ export const nodeTypes: NodeType[] = [
     category: "logic",
     description: "",
     config_schema: { type: "object", properties: {} },
+    default_trigger_rule: "none_failed_min_one_success",
     ports: io,
   },
 ];

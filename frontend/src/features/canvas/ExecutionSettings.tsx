@@ -100,6 +100,7 @@ function inputId(path: string): string {
 export default function ExecutionSettings({ node }: { node: FlowNode }) {
   const spec = node.data.spec;
   const updateNode = useEditorStore((s) => s.updateNode);
+  const nodeType = useEditorStore((s) => s.nodeTypesByType[spec.type]);
   const specErrors = useEditorStore((s) => s.specErrors);
   const errors = useMemo(() => nodeFieldErrors(specErrors, node.id), [specErrors, node.id]);
   const ownErrors = Object.keys(errors).filter(isExecutionField);
@@ -115,7 +116,7 @@ export default function ExecutionSettings({ node }: { node: FlowNode }) {
 
   const set = (path: string, value: unknown) => updateNode(node.id, (current) => withField(current, path, value));
   const onError = typeof spec.on_error === "string" ? spec.on_error : DEFAULT_ON_ERROR;
-  const rule = typeof spec.trigger_rule === "string" ? spec.trigger_rule : defaultTriggerRule(spec.type);
+  const rule = typeof spec.trigger_rule === "string" ? spec.trigger_rule : defaultTriggerRule(nodeType);
   const cacheHalfSet = (fieldAt(spec, "cache.key") === undefined) !== (fieldAt(spec, "cache.ttl_s") === undefined);
 
   return (
@@ -151,7 +152,7 @@ export default function ExecutionSettings({ node }: { node: FlowNode }) {
               id={inputId("trigger_rule")}
               value={spec.trigger_rule}
               choices={RULE_NAMES}
-              defaultValue={defaultTriggerRule(spec.type)}
+              defaultValue={defaultTriggerRule(nodeType)}
               onChange={(value) => set("trigger_rule", value)}
             />
           </SettingField>

@@ -4,7 +4,7 @@
  * choices, their defaults and what they mean, in the words of
  * docs/workflow-format.md.
  */
-import type { SpecNodeBody } from "../../api/types";
+import type { NodeType, SpecNodeBody } from "../../api/types";
 
 /** The port a node with `on_error: "route"` sends its error object out of. */
 export const ERROR_PORT = "error";
@@ -28,15 +28,10 @@ export const TRIGGER_RULES = [
 
 export type TriggerRule = (typeof TRIGGER_RULES)[number][0];
 
-// The server's `NodeType.default_trigger_rule` where it is not all_success;
-// the node-types API does not send it, so it is mirrored here.
-const TYPE_TRIGGER_RULES: Record<string, TriggerRule> = {
-  "logic.merge": "none_failed_min_one_success",
-};
-
-/** The rule a node of `type` (`core.log` or pinned, `core.log@1`) follows without a `trigger_rule`. */
-export function defaultTriggerRule(type: string): TriggerRule {
-  return TYPE_TRIGGER_RULES[type.split("@")[0]] ?? "all_success";
+/** The rule a node of this type follows without a `trigger_rule` (all_success for an unknown type). */
+export function defaultTriggerRule(nodeType: NodeType | undefined): TriggerRule {
+  const rule = TRIGGER_RULES.find(([name]) => name === nodeType?.default_trigger_rule);
+  return rule ? rule[0] : "all_success";
 }
 
 export const ON_ERROR_CHOICES = [
