@@ -188,6 +188,34 @@ def test_cancelling_the_parent_cancels_a_running_child(as_alice):
     assert NodeRun.objects.get(run=child, node_id="wait").status == "cancelled"
 
 
+def test_a_node_that_runs_again_waits_for_its_unfinished_child_instead_of_a_second(
+    as_alice,
+):
+    # What the node does when it runs again after its executor died.
+    from workflows.nodes.builtins.subworkflow import _start_child
+
+    slow = save(
+        as_alice,
+        make_spec(
+            [node("wait", "core.delay", config={"seconds": 30})], chain("start", "wait")
+        ),
+    )
+    run = start(as_alice, calling(slow, inputs={}))
+    deadline = time.monotonic() + 15
+    while not Run.objects.filter(parent_id=run["id"]).exists():
+        assert time.monotonic() < deadline, "the child never started"
+        time.sleep(0.02)
+    child = child_of(run["id"])
+    assert _start_child(run["id"], "sub", slow, None, {}) == (child.pk, False)
+    assert Run.objects.filter(parent_id=run["id"]).count() == 1
+    as_alice.post(f"/api/runs/{run['id']}/cancel/")
+    # Once the child has finished, running the node again starts a new one.
+    wait_for_run(child.pk)
+    again, started = _start_child(run["id"], "sub", slow, None, {})
+    assert started and again != child.pk
+    assert as_alice.post(f"/api/runs/{again}/cancel/").status_code == 200
+
+
 def test_saving_a_subworkflow_of_a_workflow_that_does_not_exist_names_node_and_field(
     as_alice,
 ):

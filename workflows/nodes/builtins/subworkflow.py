@@ -53,7 +53,7 @@ class Subworkflow(NodeType):
         _wake_parents_when_runs_finish()
         config = ctx.config
         try:
-            child_id = await db_call(
+            child_id, started = await db_call(
                 _start_child,
                 ctx.run_id,
                 ctx.node_id,
@@ -63,7 +63,10 @@ class Subworkflow(NodeType):
             )
         except FlowdeskError as exc:
             raise SubworkflowFailed(exc.message) from None
-        ctx.log(f"started sub-workflow run {child_id}")
+        if started:
+            ctx.log(f"started sub-workflow run {child_id}")
+        else:
+            ctx.log(f"waiting again for sub-workflow run {child_id}")
         try:
             child = await wakeups.wait_until(
                 run_key(child_id), lambda: db_call(_finished, child_id)
@@ -91,11 +94,19 @@ def _wake_parents_when_runs_finish() -> None:
         events.subscribe(f"run.{status}", wake)
 
 
-def _start_child(run_id, node_id, workflow_id, version, inputs) -> int:
+def _start_child(run_id, node_id, workflow_id, version, inputs) -> tuple[int, bool]:
+    """The child run to wait for, and whether it is new: a child this node
+    started before and that has not finished (the node runs again after its
+    executor died) is waited for again rather than started twice."""
     # Imported late, as below: the services and the executor import the node
     # registry, which imports this module.
     from workflows.services.runs import subworkflow_start
 
+    unfinished = Run.objects.filter(parent_id=run_id, parent_node_id=node_id).exclude(
+        status__in=FINISHED_RUN
+    )
+    if (child_id := unfinished.values_list("pk", flat=True).first()) is not None:
+        return child_id, False
     parent = Run.objects.select_related("workflow__owner", "started_by").get(pk=run_id)
     return subworkflow_start(
         parent=parent,
@@ -103,7 +114,7 @@ def _start_child(run_id, node_id, workflow_id, version, inputs) -> int:
         workflow_id=workflow_id,
         version=version,
         inputs=inputs,
-    ).pk
+    ).pk, True
 
 
 def _finished(run_id: int) -> Run | None:
