@@ -223,8 +223,6 @@ class RunDriver:
         self._retrying: set[str] = set()
         # Nodes stored as `waiting` (human.review): they finish from there.
         self._waiting: set[str] = set()
-        # Nodes whose reviewer rejected: unhandled, they fail the run as review_failed.
-        self._rejected: set[str] = set()
         self._writes = WriteQueue(run_id, loop)
         self.task = loop.create_task(self._drive())
 
@@ -272,7 +270,6 @@ class RunDriver:
         deadline = self._deadline(time_limit)
         if deadline is not None and deadline <= self.loop.time():
             return await self._time_out(time_limit)  # resumed or taken over too late
-        timed_out: set[str] = set()  # nodes whose last attempt ran out of time
         changed: set[str] | None = None  # None: every node (the first round)
         while True:
             decided = plan(state.graph, state.statuses, state.ports, changed)
@@ -309,10 +306,7 @@ class RunDriver:
                 if task is self._slot_grant:
                     continue  # the next round starts a node with it
                 node_id = self._running.pop(task)
-                result = task.result()
-                if result.error_type == TimeoutError.__name__:
-                    timed_out.add(node_id)
-                self._record(node_id, result)
+                self._record(node_id, task.result())
                 changed.update(downstream[node_id])
             if settings_.get("fail_fast") and self._unhandled_failure():
                 await self._stop_running()
@@ -329,7 +323,7 @@ class RunDriver:
         await self._writes.write(
             store.set_run_status,
             RunStatus.FAILED if failed else RunStatus.SUCCEEDED,
-            substatus=self._failure_substatus(failed, timed_out),
+            substatus=self._failure_substatus(failed),
         )
 
     def _deadline(self, time_limit: float | None) -> float | None:
@@ -350,12 +344,15 @@ class RunDriver:
         await self._stop_running()
         await self._writes.write(store.time_out, time_limit)
 
-    def _failure_substatus(self, failed: set[str], timed_out: set[str]) -> RunSubstatus:
+    def _failure_substatus(self, failed: set[str]) -> RunSubstatus:
+        """Why the run failed, from its failed nodes' stored error types (so
+        also after a take-over): a rejected review, else only timeouts."""
         if not failed:
             return RunSubstatus.NONE
-        if failed & self._rejected:
+        error_types = {self.state.error_types.get(node_id) for node_id in failed}
+        if ReviewRejected.__name__ in error_types:
             return RunSubstatus.REVIEW_FAILED
-        if failed <= timed_out:
+        if error_types == {TimeoutError.__name__}:
             return RunSubstatus.TIMEOUT
         return RunSubstatus.ERROR
 
@@ -602,8 +599,8 @@ class RunDriver:
         if scope is None:  # a top-level node: its branch goes on with its writes
             seq = self.state.scopes.finished(node_id, result.variables)
             wrote = (result.variables, seq) if result.variables else None
-        if result.error_type == ReviewRejected.__name__:
-            self._rejected.add(node_id)
+        if scope is None:
+            state.error_types[node_id] = result.error_type
         waited = node_id in self._waiting
         self._waiting.discard(node_id)
         self._writes.put(

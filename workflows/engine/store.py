@@ -55,6 +55,8 @@ class RunState:
     outputs: dict[str, Any] = field(default_factory=dict)
     # Attempts made in earlier drives of the run (before a retry of the run).
     attempts: dict[str, int] = field(default_factory=dict)
+    # The error type of each node's last failed attempt (for the run's substatus).
+    error_types: dict[str, str] = field(default_factory=dict)
     workflow_id: int | None = None
     # Higher first, when nodes of several runs wait for the executor's slots.
     priority: int = 0
@@ -115,11 +117,19 @@ def begin(run: Run, owner: str, lease_s: float) -> RunState | None:
     )
     wrote = {}
     for row in run.node_runs.values_list(
-        "node_id", "status", "output", "ports", "attempt", "variables", "variables_seq"
+        "node_id",
+        "status",
+        "output",
+        "ports",
+        "attempt",
+        "error_type",
+        "variables",
+        "variables_seq",
     ):
-        node_id, status, output, ports, attempts, *wrote[node_id] = row
+        node_id, status, output, ports, attempts, error_type, *wrote[node_id] = row
         state.statuses[node_id] = status
         state.attempts[node_id] = attempts
+        state.error_types[node_id] = error_type
         if ports:
             state.outputs[node_id] = output
             state.ports[node_id] = frozenset(ports)
