@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from workflows.engine import breakpoints
 from workflows.events import event_payload
 from workflows.models import NodeRun, Run, RunEvent, Workflow, WorkflowVersion
 from workflows.services.runs import PRIORITY_RANGE
@@ -172,16 +173,22 @@ class RunDetailSerializer(RunSerializer):
     children = ChildRunSerializer(many=True, read_only=True)
     # The run's variables as its writes left them (saved after every node).
     variables = serializers.DictField(source="context.vars", read_only=True)
+    # The nodes a run paused at a breakpoint waits before; [] otherwise.
+    stopped_before = serializers.SerializerMethodField()
 
     class Meta(RunSerializer.Meta):
         fields = [
             *RunSerializer.Meta.fields,
             "variables",
+            "stopped_before",
             "parent",
             "parent_node_id",
             "children",
             "nodes",
         ]
+
+    def get_stopped_before(self, run) -> list[str]:
+        return breakpoints.stopped_before(run)
 
 
 class ReviewDecisionSerializer(StrictSerializer):

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django.utils import timezone
 
-from workflows.engine import output_cache, store
+from workflows.engine import breakpoints, output_cache, store
 from workflows.engine.attempt import NodeResult, expression_names, retry_delay
 from workflows.engine.concurrency import runs_to_start
 from workflows.engine.core import DEFAULT_PORT, ERROR_PORT, plan
@@ -218,6 +218,8 @@ class RunDriver:
         self._slot_grant: asyncio.Future | None = None
         self.state: store.RunState | None = None
         self.pause_requested = False
+        # Ready nodes held at their breakpoint: the run pauses before them.
+        self._stopped_before: set[str] = set()
         self._cancel_reason: RunSubstatus | None = None
         self._running: dict[asyncio.Task, str] = {}
         self._retrying: set[str] = set()
@@ -285,6 +287,7 @@ class RunDriver:
                     changed.update(t for n in node_ids for t in downstream[n])
                     self._resolve_bodies(node_ids, status)
             ready = decided.ready
+            self._hold_at_breakpoints(ready)
             room = 0 if self.pause_requested else max(limit - len(self._running), 0)
             ready = ready[self._start_ready(ready[:room]) :]
             changed.update(ready)  # still ready, waiting for a free slot
@@ -315,9 +318,16 @@ class RunDriver:
         if self.pause_requested and any(
             state.statuses[n] == NodeStatus.PENDING for n in state.graph.nodes
         ):
-            await self._writes.write(
-                store.set_run_status, RunStatus.PAUSED, substatus=RunSubstatus.BY_USER
-            )
+            if self._stopped_before:
+                await self._writes.write(
+                    store.stop_at_breakpoints, sorted(self._stopped_before)
+                )
+            else:
+                await self._writes.write(
+                    store.set_run_status,
+                    RunStatus.PAUSED,
+                    substatus=RunSubstatus.BY_USER,
+                )
             return
         failed = self._unhandled_failures()
         await self._writes.write(
@@ -325,6 +335,20 @@ class RunDriver:
             RunStatus.FAILED if failed else RunStatus.SUCCEEDED,
             substatus=self._failure_substatus(failed),
         )
+
+    def _hold_at_breakpoints(self, ready: list[str]) -> None:
+        """A ready node marked as a breakpoint (and not continued past) does
+        not start: the run pauses as if a user had asked, before it."""
+        state = self.state
+        held = [
+            node_id
+            for node_id in ready
+            if breakpoints.has_breakpoint(state.nodes[node_id])
+            and node_id not in state.breakpoints_passed
+        ]
+        if held:
+            self._stopped_before.update(held)
+            self.pause_requested = True
 
     def _deadline(self, time_limit: float | None) -> float | None:
         """When, on the loop's clock, the run goes over `settings.timeout_s`.

@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from workflows.engine import breakpoints
 from workflows.engine.concurrency import RANK, holds_back
 from workflows.engine.core import Graph
 from workflows.engine.scopes import BranchScopes
@@ -62,6 +63,8 @@ class RunState:
     priority: int = 0
     # The variables each top-level node leaves to its downstream.
     scopes: BranchScopes | None = None
+    # Breakpoints the run was continued past: those nodes start without stopping.
+    breakpoints_passed: frozenset[str] = frozenset()
     nodes: dict[str, dict] = field(init=False)
 
     def __post_init__(self):
@@ -114,6 +117,7 @@ def begin(run: Run, owner: str, lease_s: float) -> RunState | None:
         statuses={},
         workflow_id=run.workflow_id,
         priority=run.priority,
+        breakpoints_passed=breakpoints.passed(run.context),
     )
     wrote = {}
     for row in run.node_runs.values_list(
@@ -204,7 +208,8 @@ def _recover(run: Run, on_crash: str) -> None:
         for node_id in restarted_ids:
             set_node_status(run, node_id, NodeStatus.PENDING)
         _forget_reviews(run, restarted_ids)
-        run.context = {**run.context, "vars": initial_variables(run.version.spec)}
+        context = breakpoints.forget(run.context)
+        run.context = {**context, "vars": initial_variables(run.version.spec)}
         run.save(update_fields=["context"])
     else:
         # A waiting node runs again too; a decision stored for it is kept.
@@ -255,6 +260,14 @@ def _after_failure(run_id: int) -> None:
         start_error_workflow(run_id)
     except Exception:
         logger.exception("could not start the error workflow of run %s", run_id)
+
+
+def stop_at_breakpoints(run: Run, node_ids: Sequence[str]):
+    """Pause the run before `node_ids`, marked as breakpoints; the event says where."""
+    run.context = breakpoints.stop_before(run.context, node_ids)
+    run.save(update_fields=["context"])
+    set_run_status(run, RunStatus.PAUSED, substatus=RunSubstatus.AT_BREAKPOINT)
+    run.new_events[-1].message = breakpoints.stop_message(sorted(node_ids))
 
 
 def set_run_substatus(run: Run, substatus: RunSubstatus):
@@ -389,7 +402,12 @@ def queue(run: Run):
     run.finished_at, run.error, run.lease_owner = None, "", ""
     if retried:
         run.started_at = None
-    run.save(update_fields=["finished_at", "error", "lease_owner", "started_at"])
+    # Resumed: the breakpoints it stopped at let it pass; retried: all stop again.
+    forget_or_pass = breakpoints.forget if retried else breakpoints.continue_past
+    run.context = forget_or_pass(run.context)
+    run.save(
+        update_fields=["finished_at", "error", "lease_owner", "started_at", "context"]
+    )
     to_run_again = run.node_runs.exclude(
         status__in=[NodeStatus.SUCCEEDED, NodeStatus.PENDING]
     )

@@ -102,6 +102,8 @@ SPEC_SCHEMA = {
                         "required": ["key", "ttl_s"],
                         "additionalProperties": False,
                     },
+                    # Pause the run before this node starts (top-level nodes).
+                    "breakpoint": {"type": "boolean"},
                     # The container (logic.loop) whose body the node is part of.
                     "parent": {"type": "string", "pattern": NODE_ID_PATTERN},
                     # The Celery queue of the worker pool that runs the node

@@ -49,6 +49,7 @@ def validate_spec(
     errors = _check_nodes(spec)
     errors += _check_declarations(spec)
     errors += _check_subworkflows(spec)
+    errors += _check_breakpoints(spec)
     if granted is not None:
         errors += _check_permissions(spec, set(granted))
     if not errors:
@@ -367,6 +368,23 @@ def _check_parents(spec: dict) -> list[SpecError]:
                 )
             )
     return errors
+
+
+def _check_breakpoints(spec: dict) -> list[SpecError]:
+    """Breakpoints stop the top-level graph only: a loop's body runs inside
+    its loop's attempt, where the run cannot pause between nodes."""
+    return [
+        SpecError(
+            "breakpoint_in_body",
+            f"Node {node['id']!r}: a breakpoint can only be set on a top-level "
+            f"node; it is inside {node['parent']!r}. Set it on "
+            f"{node['parent']!r} instead.",
+            node=node["id"],
+            field="breakpoint",
+        )
+        for node in spec["nodes"]
+        if node.get("breakpoint") and node.get("parent")
+    ]
 
 
 def _is_own_ancestor(node_id: str, nodes: dict) -> bool:
