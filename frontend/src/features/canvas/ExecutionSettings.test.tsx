@@ -166,6 +166,25 @@ describe("the Execution section of the side panel", () => {
     );
   });
 
+  it("sets a breakpoint with its checkbox, marks the node with a red dot, and unchecking removes the field", async () => {
+    await openOn("fetch");
+    expect(screen.queryByTestId("breakpoint-fetch")).toBeNull();
+    fireEvent.click(screen.getByTestId("execution-toggle"));
+    expect(screen.getByLabelText("Pause before this node (breakpoint)")).toBe(screen.getByTestId("exec-breakpoint"));
+    fireEvent.click(screen.getByTestId("exec-breakpoint"));
+
+    expect(specOf("fetch")).toStrictEqual({ ...fetchNode, breakpoint: true });
+    expect(store().dirty).toBe(true);
+    expect(screen.getByTestId("breakpoint-fetch").getAttribute("aria-label")).toBe("breakpoint");
+    fireEvent.click(screen.getByTestId("execution-toggle"));
+    expect(screen.getByTestId("execution-settings").textContent).toContain("breakpoint");
+
+    fireEvent.click(screen.getByTestId("execution-toggle"));
+    fireEvent.click(screen.getByTestId("exec-breakpoint"));
+    expect(specOf("fetch")).toStrictEqual(fetchNode);
+    expect(screen.queryByTestId("breakpoint-fetch")).toBeNull();
+  });
+
   it("shows the server's errors next to their inputs, unfolding the section", async () => {
     vi.spyOn(api, "updateWorkflow").mockRejectedValue(
       new ApiError(400, {

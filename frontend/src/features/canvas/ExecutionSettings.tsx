@@ -1,7 +1,8 @@
 /**
  * The side panel's Execution section: the node's own spec fields that say
  * when it runs, how often it is tried, how long it may take, what a failure
- * does, where it runs and whether its output is reused. An empty input
+ * does, where it runs, whether its output is reused and whether a run
+ * pauses before it (a breakpoint). An empty input
  * removes its field from the spec.
  */
 import { useEffect, useMemo, useState } from "react";
@@ -17,6 +18,7 @@ import {
   TRIGGER_RULES,
   defaultTriggerRule,
   executionSummary,
+  hasBreakpoint,
 } from "./execution";
 import { ChoiceSelect, SettingField, TextSetting } from "./SettingField";
 import { fieldAt, withField } from "./specFields";
@@ -86,6 +88,7 @@ const PLACED = new Set([
   "on_error",
   "queue",
   "cache.key",
+  "breakpoint",
   ...[...RETRY_FIELDS, TIMEOUT_FIELD, CACHE_TTL_FIELD].map((f) => f.path),
 ]);
 
@@ -210,6 +213,23 @@ export default function ExecutionSettings({ node }: { node: FlowNode }) {
               A cache needs both a key and how long to keep the output.
             </p>
           )}
+
+          <h4 className="fd-exec__group">Debugging</h4>
+          <SettingField
+            id={inputId("breakpoint")}
+            label="Pause before this node (breakpoint)"
+            help="A run stops before this node starts, once the nodes already running finish, and waits as paused at the breakpoint. Continue in the run panel runs it and goes on to the next breakpoint."
+            errors={errors.breakpoint}
+            checkbox
+          >
+            <input
+              id={inputId("breakpoint")}
+              type="checkbox"
+              checked={hasBreakpoint(spec)}
+              onChange={(e) => set("breakpoint", e.target.checked ? true : undefined)}
+              data-testid={inputId("breakpoint")}
+            />
+          </SettingField>
         </div>
       )}
     </section>

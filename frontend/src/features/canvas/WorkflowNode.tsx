@@ -5,7 +5,7 @@ import type { NodeType } from "../../api/types";
 import { useEditorStore } from "../editor/editorStore";
 import type { EditorState } from "../editor/editorStore";
 import { STATUS_ICONS, STATUS_LABELS, categoryColor } from "./appearance";
-import { ERROR_PORT, routesErrors } from "./execution";
+import { ERROR_PORT, hasBreakpoint, routesErrors } from "./execution";
 import { portsOf } from "./portIndex";
 import { outputPorts } from "./ports";
 import { TARGET_HANDLE, nodeLabel } from "./specMapping";
@@ -68,6 +68,7 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
   if (errors?.length) classes.push("fd-node--invalid");
   if (!nodeType) classes.push("fd-node--unknown");
   if (labelled) classes.push("fd-node--ports");
+  const breakpoint = hasBreakpoint(spec);
 
   return (
     <div
@@ -87,6 +88,14 @@ function WorkflowNode({ id, data, selected }: NodeProps<FlowNode>) {
           id={TARGET_HANDLE}
           className="fd-handle"
           data-testid={`handle-${id}-in`}
+        />
+      )}
+      {breakpoint && (
+        <span
+          className="fd-node__breakpoint"
+          title="Breakpoint: a run pauses before this node"
+          aria-label="breakpoint"
+          data-testid={`breakpoint-${id}`}
         />
       )}
       <div className="fd-node__body">

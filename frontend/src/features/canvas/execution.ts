@@ -1,6 +1,7 @@
 /**
  * What the editor knows about a node's execution fields (the spec's
- * `trigger_rule`, `retry`, `timeout_s`, `on_error`, `queue`, `cache`): the
+ * `trigger_rule`, `retry`, `timeout_s`, `on_error`, `queue`, `cache`,
+ * `breakpoint`): the
  * choices, their defaults and what they mean, in the words of
  * docs/workflow-format.md.
  */
@@ -54,7 +55,12 @@ export function routesErrors(spec: SpecNodeBody): boolean {
 }
 
 /** The spec fields the Execution section edits; errors under them are shown there. */
-export const EXECUTION_FIELDS = ["trigger_rule", "retry", "timeout_s", "on_error", "queue", "cache"] as const;
+export const EXECUTION_FIELDS = ["trigger_rule", "retry", "timeout_s", "on_error", "queue", "cache", "breakpoint"] as const;
+
+/** Whether a run pauses before this node starts (`breakpoint: true`). */
+export function hasBreakpoint(spec: SpecNodeBody): boolean {
+  return spec.breakpoint === true;
+}
 
 /** A few words per execution field the node sets, for the section's folded header. */
 export function executionSummary(spec: SpecNodeBody): string[] {
@@ -67,5 +73,6 @@ export function executionSummary(spec: SpecNodeBody): string[] {
   if (typeof spec.on_error === "string") parts.push(`on error: ${spec.on_error}`);
   if (typeof spec.queue === "string") parts.push(`queue ${spec.queue}`);
   if (spec.cache) parts.push("cached");
+  if (hasBreakpoint(spec)) parts.push("breakpoint");
   return parts;
 }

@@ -30,6 +30,11 @@ const RUN_ACTION_LABELS: Record<RunAction, string> = {
   retry: "Retry",
 };
 
+/** A run paused at a breakpoint goes on with Continue, as in a debugger. */
+export function runActionLabel(action: RunAction, substatus: string): string {
+  return action === "resume" && substatus === "at_breakpoint" ? "Continue" : RUN_ACTION_LABELS[action];
+}
+
 /** The controls that make sense for a run in this status (the API refuses the rest). */
 export function runActions(status: string): RunAction[] {
   switch (status) {
@@ -76,6 +81,11 @@ export default function RunPanel({ streamState }: { streamState: StreamState }) 
               {run.status}
             </span>
             {run.substatus && <span className="fd-muted">{run.substatus}</span>}
+            {run.status === "paused" && run.substatus === "at_breakpoint" && (
+              <span className="fd-run-panel__stopped" data-testid="run-stopped-at">
+                {run.statusMessage || "Stopped at a breakpoint."}
+              </span>
+            )}
             {note && <span className="fd-muted">{note}</span>}
             {runActions(run.status).map((action) => (
               <button
@@ -85,7 +95,7 @@ export default function RunPanel({ streamState }: { streamState: StreamState }) 
                 onClick={() => void controlRun(action)}
                 data-testid={`${action}-run`}
               >
-                {RUN_ACTION_LABELS[action]}
+                {runActionLabel(action, run.substatus)}
               </button>
             ))}
           </>

@@ -22,6 +22,9 @@ export interface RunState {
   id: number;
   status: string;
   substatus: string;
+  /** What the server said with the run's latest status, e.g. before which
+   * node a breakpoint stopped it. */
+  statusMessage?: string;
   lastSeq: number;
   /** Node states in the order the nodes first appeared. */
   nodes: Record<string, NodeRunState>;
@@ -37,6 +40,7 @@ export function runStateFromRun(run: Run): RunState {
     id: run.id,
     status: run.status,
     substatus: run.substatus ?? "",
+    statusMessage: "",
     lastSeq: 0,
     nodes: {},
     nodeOrder: [],
@@ -64,6 +68,7 @@ export function applyRunEvent(state: RunState, event: RunEvent): RunState {
     case "run.status":
       next.status = event.status;
       next.substatus = event.substatus ?? "";
+      next.statusMessage = event.message ?? "";
       break;
     case "node.status": {
       // One loop iteration's transition: the node's own status is the
