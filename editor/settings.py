@@ -130,6 +130,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Workflows, versions, runs and their events.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Runs and nodes both have a `status`: one named enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "RunStatusEnum": "workflows.models.runs.RUN_STATUS_CHOICES",
+        "NodeStatusEnum": "workflows.models.runs.NODE_STATUS_CHOICES",
+    },
 }
 
 LOGGING = {

@@ -8,6 +8,10 @@ def _choices(enum):
     return [(member.value, member.value.replace("_", " ")) for member in enum]
 
 
+RUN_STATUS_CHOICES = _choices(RunStatus)
+NODE_STATUS_CHOICES = _choices(NodeStatus)
+
+
 class Run(models.Model):
     workflow = models.ForeignKey(
         "workflows.Workflow", on_delete=models.CASCADE, related_name="runs"
@@ -16,7 +20,7 @@ class Run(models.Model):
         "workflows.WorkflowVersion", on_delete=models.PROTECT, related_name="runs"
     )
     status = models.CharField(
-        max_length=20, choices=_choices(RunStatus), default=RunStatus.PENDING
+        max_length=20, choices=RUN_STATUS_CHOICES, default=RunStatus.PENDING
     )
     substatus = models.CharField(max_length=30, blank=True)
     inputs = models.JSONField(default=dict)
@@ -71,7 +75,7 @@ class NodeRun(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="node_runs")
     node_id = models.CharField(max_length=64)
     status = models.CharField(
-        max_length=20, choices=_choices(NodeStatus), default=NodeStatus.PENDING
+        max_length=20, choices=NODE_STATUS_CHOICES, default=NodeStatus.PENDING
     )
     attempt = models.PositiveIntegerField(default=0)
     output = models.JSONField(null=True, blank=True)
