@@ -10,6 +10,7 @@ show the aggregate over all iterations (BodyRows).
 """
 
 import asyncio
+import itertools
 from collections import ChainMap
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 
 from workflows import expressions
-from workflows.engine import store
+from workflows.engine import loop_progress, store
 from workflows.engine.attempt import NotFinished, expression_names
 from workflows.engine.core import Graph, plan
 from workflows.engine.states import NodeStatus
@@ -126,8 +127,27 @@ class BodyRows:
         self._statuses = driver.state.statuses
         self._seen: dict[str, set[str]] = {node_id: set() for node_id in node_ids}
         self._errors: dict[str, str] = {}
+        self._stored: dict = {}  # the aggregate as last stored with an iteration
         for node_id in node_ids:  # a loop that runs again starts from pending
             self._move(node_id, NodeStatus.PENDING)
+
+    def restore(self, stored: dict) -> None:
+        """Go on from what earlier drives of the run stored (`unstored`)."""
+        for node_id, statuses in stored.get("seen", {}).items():
+            self._seen[node_id].update(statuses)
+            if self._seen[node_id] & _RAN:
+                self.started(node_id)
+        self._errors.update(stored.get("errors", {}))
+        self._stored = stored
+
+    def unstored(self) -> dict | None:
+        """The aggregate so far, if it changed since it was last stored."""
+        seen = {node_id: sorted(s) for node_id, s in self._seen.items() if s}
+        current = {"seen": seen, "errors": dict(self._errors)}
+        if current == self._stored:
+            return None
+        self._stored = current
+        return current
 
     def started(self, node_id: str) -> None:
         if self._statuses[node_id] == NodeStatus.PENDING:
@@ -169,6 +189,10 @@ class BodyRows:
             )
 
 
+# Statuses of a node that ran in an iteration (its row went through running).
+_RAN = {NodeStatus.SUCCEEDED, NodeStatus.FAILED, NodeStatus.CANCELLED}
+
+
 class _Loop:
     """One attempt at a loop node."""
 
@@ -180,6 +204,9 @@ class _Loop:
         self.variables = dict(ctx.vars)
         self.top_level = host.scope is None
         self.loop_id = ctx.node_id
+        # The first attempt of this drive goes on from what earlier drives
+        # stored (after a pause or a take-over); a retry starts over.
+        self.resumes = ctx.attempt == state.attempts.get(self.loop_id, 0) + 1
         self.config = ctx.config
         rules = {name: t.default_trigger_rule for name, t in node_types().items()}
         self.body = Graph.from_spec(state.spec, rules, scope=self.loop_id)
@@ -212,10 +239,13 @@ class _Loop:
 
     async def _iterate(self) -> list:
         items = self._items()
-        outputs: dict[int, Any] = {}
+        stored = await self._stored_progress(items)
+        outputs: dict[int, Any] = stored.outputs
         running: dict[asyncio.Task, IterationScope] = {}
-        variables = self.variables
-        index, paused = 0, False
+        variables = self.variables if stored.variables is None else stored.variables
+        # Iterations finished in earlier drives are not run again.
+        to_run = (i for i in itertools.count() if i not in outputs)
+        index, paused = next(to_run), False
         try:
             while True:
                 while len(running) < self.limit:
@@ -223,12 +253,12 @@ class _Loop:
                     if scope is None:
                         break
                     if self.top_level and self.driver.pause_requested:
-                        # Running iterations finish; the loop runs again on resume.
+                        # Running iterations finish; the rest run on resume.
                         paused = True
                         break
                     task = asyncio.create_task(self._run_iteration(scope))
                     running[task] = scope
-                    index += 1
+                    index = next(to_run)
                 if not running:
                     break
                 done, _ = await asyncio.wait(
@@ -243,6 +273,8 @@ class _Loop:
                         )
                     outputs[scope.index] = scope.output()
                     variables = scope.variables  # what a while loop goes on with
+                    if self.top_level:
+                        self._store(scope, outputs[scope.index], items is None)
         finally:
             for task in running:
                 task.cancel()
@@ -250,6 +282,31 @@ class _Loop:
         if paused:
             raise NotFinished(f"{self.loop_id} paused after {len(outputs)} iterations")
         return [outputs[i] for i in range(len(outputs))]
+
+    async def _stored_progress(self, items: list | None) -> loop_progress.Progress:
+        """The iterations earlier drives finished: only a top-level loop
+        stores them (a nested loop is part of one outer iteration, which
+        runs again as a whole)."""
+        if not self.top_level:
+            return loop_progress.Progress()
+        stored = await self.driver._writes.write(
+            loop_progress.begin,
+            self.loop_id,
+            loop_progress.items_sha256(items),
+            self.resumes,
+        )
+        self.rows.restore(stored.body)
+        return stored
+
+    def _store(self, scope: IterationScope, output: Any, is_while: bool) -> None:
+        self.driver._writes.put(
+            loop_progress.finish_iteration,
+            self.loop_id,
+            scope.index,
+            output,
+            variables=scope.variables if is_while else None,
+            body=self.rows.unstored(),
+        )
 
     def _items(self) -> list | None:
         if "items" not in self.config:

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from workflows.engine import breakpoints
+from workflows.engine import breakpoints, loop_progress
 from workflows.engine.concurrency import RANK, holds_back
 from workflows.engine.core import Graph
 from workflows.engine.scopes import BranchScopes
@@ -208,6 +208,7 @@ def _recover(run: Run, on_crash: str) -> None:
         for node_id in restarted_ids:
             set_node_status(run, node_id, NodeStatus.PENDING)
         _forget_reviews(run, restarted_ids)
+        loop_progress.forget(run, restarted_ids)
         context = breakpoints.forget(run.context)
         run.context = {**context, "vars": initial_variables(run.version.spec)}
         run.save(update_fields=["context"])
