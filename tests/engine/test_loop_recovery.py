@@ -68,7 +68,7 @@ def test_a_resumed_loop_runs_only_the_iterations_that_had_not_finished(as_alice)
     # The API shows what is done: the finished iterations' outputs.
     done = loop["output"]["iterations"]
     assert done and len(done) < 5
-    assert done == {index: {"i": int(index)} for index in done}
+    assert done == {index: [{"i": int(index)}] for index in done}
 
     assert as_alice.post(f"/api/runs/{paused['id']}/resume/").status_code == 202
     resumed = finished(as_alice, paused)
@@ -154,18 +154,18 @@ def test_nested_loops_store_only_the_outer_iterations(as_alice, monkeypatch):
         ],
         [edge("start", "outer")],
     )
-    stored = []
-    finish_iteration = loop_progress.finish_iteration
+    stored = {}
+    store_iterations = loop_progress.store_iterations
 
-    def recording(run, loop_id, index, output, **kwargs):
-        stored.append((loop_id, index, output))
-        return finish_iteration(run, loop_id, index, output, **kwargs)
+    def recording(run, loop_id, outputs, **kwargs):
+        stored.update({(loop_id, index): out for index, out in outputs.items()})
+        return store_iterations(run, loop_id, outputs, **kwargs)
 
-    # The executor's thread looks the operation up on the module too.
-    monkeypatch.setattr(loop_progress, "finish_iteration", recording)
+    # The loop looks the operation up on the module when it stores.
+    monkeypatch.setattr(loop_progress, "store_iterations", recording)
     run = run_workflow(as_alice, spec)
     assert run["status"] == "succeeded"
-    assert sorted(stored) == [("outer", 0, [10, 20]), ("outer", 1, [30])]
+    assert stored == {("outer", 0): [10, 20], ("outer", 1): [30]}
 
 
 class TestStoredIterations:
@@ -183,40 +183,39 @@ class TestStoredIterations:
         [result] = store.apply(run.pk, [(lambda r: fn(r, *args, **kwargs), ())])
         return result
 
-    def test_each_iteration_sets_only_its_own_key(self, run):
+    def test_iterations_are_merged_into_the_record(self, run):
         sha = loop_progress.items_sha256([0, 1, 2])
         fresh = self.apply(run, loop_progress.begin, "each", sha, True)
         assert fresh.outputs == {}
-        self.apply(run, loop_progress.finish_iteration, "each", 2, {"i": 2})
-        self.apply(run, loop_progress.finish_iteration, "each", 0, None)
+        self.apply(run, loop_progress.store_iterations, "each", {2: {"i": 2}})
         body = {"seen": {"nap": ["succeeded"]}, "errors": {}}
-        vars_ = {"n": "ü"}
+        vars_ = {"n": "ü", "gone": None}
         self.apply(
             run,
-            loop_progress.finish_iteration,
+            loop_progress.store_iterations,
             "each",
-            1,
-            [1],
+            {0: None, 1: [1]},
             variables=vars_,
             body=body,
         )
+        self.apply(run, loop_progress.store_iterations, "each", {}, variables={"n": 1})
         assert NodeRun.objects.get(run=run, node_id="each").output == {
             "items_sha256": sha,
-            "iterations": {"2": {"i": 2}, "0": None, "1": [1]},
-            "variables": vars_,
+            "iterations": {"2": [{"i": 2}], "0": [None], "1": [[1]]},
+            "variables": {"n": 1},  # replaced, not merged
             "body": body,
         }
         again = self.apply(run, loop_progress.begin, "each", sha, True)
         assert again.outputs == {0: None, 1: [1], 2: {"i": 2}}
-        assert (again.variables, again.body) == (vars_, body)
+        assert (again.variables, again.body) == ({"n": 1}, body)
 
     def test_other_items_or_a_retry_start_over(self, run):
         sha = loop_progress.items_sha256([0, 1, 2])
         self.apply(run, loop_progress.begin, "each", sha, True)
-        self.apply(run, loop_progress.finish_iteration, "each", 0, "x")
+        self.apply(run, loop_progress.store_iterations, "each", {0: "x"})
         other = loop_progress.items_sha256([0, 1, 3])
         assert self.apply(run, loop_progress.begin, "each", other, True).outputs == {}
-        self.apply(run, loop_progress.finish_iteration, "each", 0, "x")
+        self.apply(run, loop_progress.store_iterations, "each", {0: "x"})
         assert self.apply(run, loop_progress.begin, "each", other, False).outputs == {}
         assert NodeRun.objects.get(run=run, node_id="each").output == {
             "items_sha256": other,
@@ -227,7 +226,7 @@ class TestStoredIterations:
         NodeRun.objects.filter(run=run, node_id="each").update(
             status="succeeded", output=[1, 2, 3]
         )
-        self.apply(run, loop_progress.finish_iteration, "each", 0, "late")
+        self.apply(run, loop_progress.store_iterations, "each", {0: "late"})
         assert NodeRun.objects.get(run=run, node_id="each").output == [1, 2, 3]
 
 

@@ -219,6 +219,14 @@ class _Loop:
             if self.top_level
             else host.scope.rows
         )
+        # A nested loop stores nothing: it is part of one outer iteration.
+        self.stored = (
+            loop_progress.IterationWriter(
+                self.driver._writes, self.loop_id, self.rows.unstored
+            )
+            if self.top_level
+            else None
+        )
 
     async def run(self) -> list:
         if not self.top_level:
@@ -229,9 +237,11 @@ class _Loop:
             self.rows.close(NodeStatus.PENDING)
             raise
         except asyncio.CancelledError:
+            self.stored.stop()
             self.rows.close(NodeStatus.CANCELLED)
             raise
         except Exception:
+            self.stored.stop()
             self.rows.close()
             raise
         self.rows.close()
@@ -273,13 +283,18 @@ class _Loop:
                         )
                     outputs[scope.index] = scope.output()
                     variables = scope.variables  # what a while loop goes on with
-                    if self.top_level:
-                        self._store(scope, outputs[scope.index], items is None)
+                    if self.stored:
+                        self.stored.finished(
+                            scope.index,
+                            outputs[scope.index],
+                            scope.variables if items is None else None,
+                        )
         finally:
             for task in running:
                 task.cancel()
             await asyncio.gather(*running, return_exceptions=True)
         if paused:
+            await self.stored.flush()  # the resumed loop starts from them
             raise NotFinished(f"{self.loop_id} paused after {len(outputs)} iterations")
         return [outputs[i] for i in range(len(outputs))]
 
@@ -297,16 +312,6 @@ class _Loop:
         )
         self.rows.restore(stored.body)
         return stored
-
-    def _store(self, scope: IterationScope, output: Any, is_while: bool) -> None:
-        self.driver._writes.put(
-            loop_progress.finish_iteration,
-            self.loop_id,
-            scope.index,
-            output,
-            variables=scope.variables if is_while else None,
-            body=self.rows.unstored(),
-        )
 
     def _items(self) -> list | None:
         if "items" not in self.config:

@@ -6,20 +6,28 @@ loop's output replaces them too, so nothing stale is kept). While the loop
 runs (or waits, paused) the output is:
 
     {"items_sha256": "…" | null,           # what the items evaluated to
-     "iterations": {"0": output, …},        # the finished iterations
+     "iterations": {"0": [output], …},      # the finished iterations
      "variables": {…},                      # a while loop's: the last iteration's
      "body": {"seen": {node: [status, …]},  # what BodyRows aggregates
               "errors": {node: message}}}
 
-Each finished iteration is one UPDATE that sets only its own key inside the
-JSON (json_set / jsonb_set): the statement carries that iteration's output,
-not every iteration so far. The functions here are write-queue operations,
-`fn(run, ...)`, applied in order with the loop's other writes.
+An output is wrapped in a list because SQLite's json_patch, which merges
+new iterations in, would delete a key whose value is null.
+
+Iterations are stored by one UPDATE that merges them into the JSON in the
+database: the statement carries only their outputs, not every iteration so
+far. The database still rewrites the whole value, so an IterationWriter
+keeps one such write in flight per loop and the next carries every
+iteration that finished meanwhile: a long loop of fast iterations makes
+fewer, larger writes instead of one ever slower write per iteration.
+The functions taking `run` are write-queue operations, applied in order
+with the loop's other writes.
 """
 
+import asyncio
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,7 +65,7 @@ def begin(run: Run, loop_id: str, items: str | None, reuse: bool) -> Progress:
     stored = rows.values_list("output", flat=True).get()
     if reuse and _is_progress(stored) and stored["items_sha256"] == items:
         return Progress(
-            outputs={int(i): out for i, out in stored[ITERATIONS].items()},
+            outputs={int(i): wrapped[0] for i, wrapped in stored[ITERATIONS].items()},
             variables=stored.get("variables"),
             body=stored.get("body", {}),
         )
@@ -65,23 +73,71 @@ def begin(run: Run, loop_id: str, items: str | None, reuse: bool) -> Progress:
     return Progress()
 
 
-def finish_iteration(
+def store_iterations(
     run: Run,
     loop_id: str,
-    index: int,
-    output: Any,
+    outputs: dict[int, Any],
     *,
     variables: dict | None = None,
     body: dict | None = None,
 ) -> None:
-    """Store one finished iteration (a while loop's `variables`, and the body
-    rows' aggregate when it changed) in a running loop's record."""
-    changes = [((ITERATIONS, str(index)), output)]
-    if variables is not None:
-        changes.append((("variables",), variables))
-    if body is not None:
-        changes.append((("body",), body))
-    _set_keys(run.pk, loop_id, changes)
+    """Add finished iterations (index → output) to a running loop's record;
+    a while loop's `variables` and the body rows' aggregate replace theirs."""
+    changes = [(("variables",), variables), (("body",), body)]
+    _update(
+        run.pk,
+        loop_id,
+        {str(index): [output] for index, output in outputs.items()},
+        [(path, value) for path, value in changes if value is not None],
+    )
+
+
+class IterationWriter:
+    """Stores a loop's finished iterations, one write in flight at a time."""
+
+    def __init__(self, writes, loop_id: str, body: Callable[[], dict | None]):
+        self._writes = writes
+        self._loop_id = loop_id
+        self._body = body  # the body rows' aggregate, if it changed
+        self._unstored: dict[int, Any] = {}
+        self._variables: dict | None = None
+        self._in_flight: asyncio.Future | None = None
+        self._stopped = False
+
+    def finished(self, index: int, output: Any, variables: dict | None) -> None:
+        self._unstored[index] = output
+        self._variables = variables
+        if self._in_flight is None:
+            self._write()
+
+    def stop(self) -> None:
+        """The loop attempt failed or was cancelled: store nothing more (its
+        final status replaces the record; a retry's record is a new one)."""
+        self._stopped = True
+        self._unstored.clear()
+
+    async def flush(self) -> None:
+        """Until every finished iteration is stored (before the loop pauses)."""
+        while self._in_flight is not None:
+            await asyncio.shield(self._in_flight)
+
+    def _write(self) -> None:
+        outputs, self._unstored = self._unstored, {}
+        self._in_flight = self._writes.put(
+            store_iterations,
+            self._loop_id,
+            outputs,
+            variables=self._variables,
+            body=self._body(),
+        )
+        self._in_flight.add_done_callback(self._written)
+
+    def _written(self, future: asyncio.Future) -> None:
+        # The write queue logs a failed write; the loop goes on without it.
+        future.exception()
+        self._in_flight = None
+        if self._unstored and not self._stopped:
+            self._write()
 
 
 def forget(run: Run, node_ids: Sequence[str]) -> None:
@@ -95,28 +151,41 @@ def _is_progress(stored: Any) -> bool:
     return isinstance(stored, dict) and ITERATIONS in stored
 
 
-def _set_keys(run_id: int, node_id: str, changes: list[tuple[tuple, Any]]) -> None:
-    """UPDATE only these keys of a running node's output, in the database.
+def _update(run_id: int, node_id: str, iterations: dict, replaced: list) -> None:
+    """UPDATE a running loop's record in the database: merge `iterations`
+    into its iterations, set each (path, value) of `replaced`.
 
     Written as SQL because the ORM can only replace the whole JSON value,
     which for a long loop would send every iteration's output again each time.
     """
     quote = connection.ops.quote_name
     output = NodeRun._meta.get_field("output")
-    expression, params = quote(output.column), []
-    for path, value in changes:
-        # Not get_db_prep_save, which turns None into SQL NULL (and jsonb_set
-        # of a NULL is NULL): an iteration's output may be JSON null.
-        value = connection.ops.adapt_json_value(value, output.encoder)
-        if connection.vendor == "postgresql":
+    column = quote(output.column)
+
+    def adapt(value):
+        # Not get_db_prep_save, which turns None into SQL NULL.
+        return connection.ops.adapt_json_value(value, output.encoder)
+
+    params = [adapt(iterations)]
+    if connection.vendor == "postgresql":
+        expression = (
+            f"jsonb_set({column}, '{{{ITERATIONS}}}', "
+            f"({column} -> '{ITERATIONS}') || %s::jsonb)"
+        )
+        for path, value in replaced:
             expression = f"jsonb_set({expression}, %s::text[], %s::jsonb)"
-            params += [list(path), value]
-        else:  # SQLite, the only other database the project runs on
+            params += [list(path), adapt(value)]
+    else:  # SQLite, the only other database the project runs on
+        expression = (
+            f"json_set({column}, '$.{ITERATIONS}', "
+            f"json_patch({column} -> '$.{ITERATIONS}', json(%s)))"
+        )
+        for path, value in replaced:
             expression = f"json_set({expression}, %s, json(%s))"
-            params += ["$" + "".join(f'."{key}"' for key in path), value]
+            params += ["$" + "".join(f'."{key}"' for key in path), adapt(value)]
     sql = (
-        f"UPDATE {quote(NodeRun._meta.db_table)} SET {quote(output.column)} = "
-        f"{expression} WHERE {quote('run_id')} = %s AND {quote('node_id')} = %s "
+        f"UPDATE {quote(NodeRun._meta.db_table)} SET {column} = {expression} "
+        f"WHERE {quote('run_id')} = %s AND {quote('node_id')} = %s "
         f"AND {quote('status')} = %s"
     )
     with connection.cursor() as cursor:
