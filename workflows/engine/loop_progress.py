@@ -133,8 +133,10 @@ class IterationWriter:
         self._in_flight.add_done_callback(self._written)
 
     def _written(self, future: asyncio.Future) -> None:
-        # The write queue logs a failed write; the loop goes on without it.
-        future.exception()
+        # The write queue logs a failed write; the loop goes on without it
+        # (those iterations would run again after a crash).
+        if not future.cancelled():
+            future.exception()
         self._in_flight = None
         if self._unstored and not self._stopped:
             self._write()
