@@ -180,7 +180,8 @@ def _update(run_id: int, node_id: str, iterations: dict, replaced: list) -> None
     else:  # SQLite, the only other database the project runs on
         expression = (
             f"json_set({column}, '$.{ITERATIONS}', "
-            f"json_patch({column} -> '$.{ITERATIONS}', json(%s)))"
+            # json_extract rather than ->, which needs SQLite 3.38.
+            f"json_patch(json_extract({column}, '$.{ITERATIONS}'), json(%s)))"
         )
         for path, value in replaced:
             expression = f"json_set({expression}, %s, json(%s))"
