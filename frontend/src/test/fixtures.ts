@@ -1,5 +1,5 @@
 /** Node types and specs shaped like the API's, for tests. */
-import type { NodeType, Spec } from "../api/types";
+import type { NodeType, Run, Spec } from "../api/types";
 
 const io = { inputs: ["in"], outputs: ["out"] };
 
@@ -119,5 +119,23 @@ export function richSpec(): Spec {
       // A field this editor does not know yet still comes back.
       { source: "notify", target: "join", note: "after the hook" },
     ],
+  };
+}
+
+/** A running run of workflow 1 with no nodes yet; override what a test needs. */
+export function runningRun(overrides: Partial<Run> = {}): Run {
+  return {
+    id: 9,
+    workflow: 1,
+    version: 1,
+    status: "running",
+    substatus: "",
+    inputs: {},
+    error: "",
+    created_at: "2026-01-01T00:00:00Z",
+    started_at: "2026-01-01T00:00:00Z",
+    finished_at: null,
+    nodes: [],
+    ...overrides,
   };
 }

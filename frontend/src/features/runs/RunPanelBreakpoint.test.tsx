@@ -5,21 +5,10 @@ import { api } from "../../api/client";
 import type { Run, RunEvent } from "../../api/types";
 import { useEditorStore } from "../editor/editorStore";
 import RunPanel, { runActionLabel } from "./RunPanel";
+import { runningRun } from "../../test/fixtures";
 import { applyRunEvent, runStateFromRun } from "./runState";
 
-const running: Run = {
-  id: 9,
-  workflow: 1,
-  version: 1,
-  status: "running",
-  substatus: "",
-  inputs: {},
-  error: "",
-  created_at: "2026-01-01T00:00:00Z",
-  started_at: "2026-01-01T00:00:00Z",
-  finished_at: null,
-  nodes: [],
-};
+const running: Run = runningRun();
 
 function runStatus(seq: number, status: string, substatus: string, message = ""): RunEvent {
   return { seq, type: "run.status", run_id: 9, node_id: null, status, substatus, at: "", level: "", message };

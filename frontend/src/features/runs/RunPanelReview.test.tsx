@@ -5,19 +5,11 @@ import { ApiError, api } from "../../api/client";
 import type { Run } from "../../api/types";
 import { useEditorStore } from "../editor/editorStore";
 import RunPanel from "./RunPanel";
+import { runningRun } from "../../test/fixtures";
 import { applyRunEvent, runStateFromRun } from "./runState";
 
-const waitingRun: Run = {
+const waitingRun: Run = runningRun({
   id: 7,
-  workflow: 1,
-  version: 1,
-  status: "running",
-  substatus: "",
-  inputs: {},
-  error: "",
-  created_at: "2026-01-01T00:00:00Z",
-  started_at: "2026-01-01T00:00:00Z",
-  finished_at: null,
   nodes: [
     { node_id: "start", status: "succeeded", attempt: 1, started_at: null, finished_at: null, error: "", output: null },
     {
@@ -31,7 +23,7 @@ const waitingRun: Run = {
       review: { message: "Ship v2?" },
     },
   ],
-};
+});
 
 function showRun(run: Run) {
   useEditorStore.setState({ run: runStateFromRun(run), runPanelOpen: true });
