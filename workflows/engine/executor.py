@@ -1,8 +1,9 @@
-"""The embedded executor: drives runs as asyncio tasks on one event loop.
+"""The executor: drives runs as asyncio tasks on one event loop.
 
-Node bodies that are coroutines run on the loop; plain functions run in
-worker threads. Every database write of a run goes through its WriteQueue,
-so a node's log lines are always stored before its final status.
+It plans, records every transition and streams the events; its dispatcher
+decides where node attempts run (on this loop and its threads, or on Celery
+workers). Every database write of a run goes through its WriteQueue, so a
+node's log lines are always stored before its final status.
 """
 
 import asyncio
@@ -623,7 +624,6 @@ class RunDriver:
         if scope is None:  # a top-level node: its branch goes on with its writes
             seq = self.state.scopes.finished(node_id, result.variables)
             wrote = (result.variables, seq) if result.variables else None
-        if scope is None:
             state.error_types[node_id] = result.error_type
         waited = node_id in self._waiting
         self._waiting.discard(node_id)

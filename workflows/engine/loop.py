@@ -26,7 +26,7 @@ from workflows.engine.states import NodeStatus
 from workflows.events import append_event
 from workflows.models import Run, RunEvent
 from workflows.nodes.base import NodeError
-from workflows.nodes.registry import node_types
+from workflows.nodes.registry import default_trigger_rules
 
 if TYPE_CHECKING:
     from workflows.engine.executor import RunDriver
@@ -208,8 +208,9 @@ class _Loop:
         # stored (after a pause or a take-over); a retry starts over.
         self.resumes = ctx.attempt == state.attempts.get(self.loop_id, 0) + 1
         self.config = ctx.config
-        rules = {name: t.default_trigger_rule for name, t in node_types().items()}
-        self.body = Graph.from_spec(state.spec, rules, scope=self.loop_id)
+        self.body = Graph.from_spec(
+            state.spec, default_trigger_rules(), scope=self.loop_id
+        )
         max_parallel = state.spec.get("settings", {}).get(
             "max_parallel", settings.FLOWDESK["MAX_PARALLEL"]
         )

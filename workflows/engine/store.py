@@ -32,7 +32,7 @@ from workflows.engine.states import (
 from workflows.errors import InvalidState
 from workflows.events import append_event, save_new_events
 from workflows.models import NodeRun, Run, RunEvent
-from workflows.nodes.registry import node_types
+from workflows.nodes.registry import default_trigger_rules
 from workflows.permissions import granted_node_permissions
 from workflows.spec.types import initial_variables
 from workflows.spec.validation import runnable_errors
@@ -106,11 +106,10 @@ def begin(run: Run, owner: str, lease_s: float) -> RunState | None:
         return None
     if not recovered:
         set_run_status(run, RunStatus.RUNNING)
-    rules = {name: t.default_trigger_rule for name, t in node_types().items()}
     state = RunState(
         run_id=run.pk,
         spec=spec,
-        graph=Graph.from_spec(spec, rules),
+        graph=Graph.from_spec(spec, default_trigger_rules()),
         inputs=run.inputs,
         variables=run.context.get("vars", {}),
         started_at=run.started_at.isoformat(),

@@ -31,6 +31,12 @@ def node_types() -> dict[str, type[NodeType]]:
     return registry
 
 
+@cache
+def default_trigger_rules() -> dict[str, str]:
+    """Node type to the trigger rule its nodes follow when they name none."""
+    return {name: t.default_trigger_rule for name, t in node_types().items()}
+
+
 def sorted_node_types() -> list[type[NodeType]]:
     """Node types in palette order: by category, then name."""
     return sorted(node_types().values(), key=lambda t: (t.category, t.name))
