@@ -303,25 +303,14 @@ class Distributed:
         self.processes = [self._start_worker(i) for i in range(workers)]
 
     def _start_worker(self, index: int) -> "subprocess.Popen":
-        import socket
+        from tests.processes import start_worker, worker_name
 
-        from editor.celery import app
-
-        name = f"{self.queue}-{index}@{socket.gethostname()}"
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "editor", "worker"]
-            + ["--queues", self.queue, "--hostname", name]
-            + ["--concurrency", str(self.concurrency), "--loglevel", "WARNING"]
-            + ["--without-gossip", "--without-mingle"]
-            + ["--pool", self.pool],
-            cwd=ROOT,
-            stdout=subprocess.DEVNULL,
+        return start_worker(
+            self.queue,
+            concurrency=self.concurrency,
+            pool=self.pool,
+            name=worker_name(f"{self.queue}-{index}"),
         )
-        deadline = time.monotonic() + 60
-        while not app.control.ping(destination=[name], timeout=0.5):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Celery worker {name} did not start")
-        return process
 
     def floor(self, shape: Shape) -> float:
         """The same topological loop, each node one attempt of `core.noop` sent
@@ -367,10 +356,10 @@ class Distributed:
         )
 
     def close(self) -> None:
+        from tests.processes import stop
+
         for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            process.wait(timeout=60)
+            stop(process)
         self._admin.execute(f'DROP DATABASE "{self.database}" WITH (FORCE)')
         self._admin.close()
 

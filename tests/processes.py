@@ -1,4 +1,5 @@
-"""Real Flowdesk processes started by tests: executors and Celery workers."""
+"""Real Flowdesk processes started by tests and benchmarks: executors and
+Celery workers on the database Django is connected to."""
 
 import os
 import socket
@@ -41,28 +42,22 @@ def worker_name(queue: str) -> str:
     return f"{queue}@{socket.gethostname()}"
 
 
-def start_worker(queue: str, concurrency: int = 2, **env: str) -> subprocess.Popen:
-    """A real `celery -A editor worker` on `queue`, ready when this returns."""
-    name = worker_name(queue)
+def start_worker(
+    queue: str,
+    *,
+    concurrency: int = 2,
+    pool: str = "prefork",
+    name: str | None = None,
+    **env: str,
+) -> subprocess.Popen:
+    """A real `celery -A editor worker` on `queue`, ready when this returns;
+    `name` (a worker's node name) defaults to the queue's."""
+    name = name or worker_name(queue)
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "editor",
-            "worker",
-            "--queues",
-            queue,
-            "--hostname",
-            name,
-            "--concurrency",
-            "2",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
+        [sys.executable, "-m", "celery", "-A", "editor", "worker"]
+        + ["--queues", queue, "--hostname", name, "--pool", pool]
+        + ["--concurrency", str(concurrency), "--loglevel", "WARNING"]
+        + ["--without-gossip", "--without-mingle"],
         cwd=ROOT,
         env=process_env(REDIS_URL=settings.REDIS_URL, **env),
         stdout=subprocess.DEVNULL,
@@ -73,7 +68,7 @@ def start_worker(queue: str, concurrency: int = 2, **env: str) -> subprocess.Pop
     while not app.control.ping(destination=[name], timeout=0.5):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"the Celery worker for {queue!r} did not start")
+            raise RuntimeError(f"the Celery worker {name} did not start")
     return process
 
 

@@ -27,7 +27,7 @@ def worker():
 
     def start_on(queue: str, concurrency: int = 2, **env: str):
         queue = f"{queue}-{os.getpid()}"
-        processes.append(start_worker(queue, concurrency, **env))
+        processes.append(start_worker(queue, concurrency=concurrency, **env))
         return processes[-1], queue
 
     yield start_on
